@@ -1,0 +1,72 @@
+# movebreak: `make run` and `make test` are the whole quick start on Debian/Ubuntu.
+# Both create .venv and install what they need; as root they also install the apt packages
+# (otherwise they print the apt-get line to run with sudo).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Desktop pieces the real-desktop tests drive (see shared DESKTOP-TESTING facts in README).
+APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
+            fonts-dejavu-core
+# What the tray (pystray gtk backend via PyGObject) and the Tk windows need.
+APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
+            libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin
+APT_BENCH := safeeyes workrave
+
+.PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench venv
+
+run: apt-run $(STAMP)
+	$(PY) -m movebreak run
+
+test: apt-run apt-test $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider
+
+bench: apt-run apt-test apt-bench $(STAMP)
+	$(PY) scripts/bench.py
+
+screenshots: apt-run apt-test $(STAMP)
+	$(PY) scripts/screenshots.py
+	$(PY) scripts/screenshot_settings.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check movebreak tests scripts
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	@# PyGObject gives pystray its menu-capable gtk backend; without the build deps we
+	@# still install everything else and pystray falls back to its xorg backend.
+	$(PY) -m pip install -q -e '.[gtk,test]' || { \
+	  echo "movebreak: PyGObject could not be built (apt packages missing?); installing without the gtk tray backend"; \
+	  $(PY) -m pip install -q -e '.[test]'; }
+	$(PY) -m pip install -q ruff
+	@touch $(STAMP)
+
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "movebreak: installing apt packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "movebreak: please install: sudo apt-get install $$missing"; \
+	    $(2) \
+	  fi; \
+	fi
+endef
+
+apt-run:
+	$(call apt_install,$(APT_RUN),true;)
+
+apt-test:
+	$(call apt_install,$(APT_TEST),exit 1;)
+
+apt-bench:
+	$(call apt_install,$(APT_BENCH),exit 1;)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,300 @@
+"""Command line: `movebreak [run|status|snooze|pause|resume|break|done|skip|settings|history|
+quit|autostart|doctor]`. Control commands talk to the running instance over `adapters.ipc`;
+`run` builds the app; `history`, `doctor` and `settings` also work with no instance running."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from movebreak import __version__
+from movebreak.core.catalog import KINDS
+from movebreak.core.durations import DurationError, format_countdown, parse_duration
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+DURATION_HELP = "a duration such as 90s, 10m or 1h30m"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", type=Path,
+                        help="config file (default: the user config dir's config.toml; "
+                             "MOVEBREAK_CONFIG_DIR overrides the folder)")
+    p = argparse.ArgumentParser(
+        prog="movebreak", parents=[common],
+        description="Tray app for movement breaks, posture checks, stretches and nerve glides. "
+                    "With no command, `run` is assumed.",
+        epilog="Safety: numbness in the saddle area or sudden loss of bowel or bladder control "
+               "needs a provider straight away. Stretches should never hurt.")
+    p.add_argument("--version", action="version", version=f"movebreak {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", parents=[common], help="start the tray app (one per user)")
+    r.add_argument("--no-tray", action="store_true", help="no tray icon (terminal + notifications)")
+    r.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+    s = sub.add_parser("status", parents=[common], help="next reminder per kind, pause, today's counts")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sn = sub.add_parser("snooze", parents=[common], help="snooze the waiting or next reminder")
+    sn.add_argument("duration", nargs="?", help=f"{DURATION_HELP} (default: the snooze setting)")
+    sn.add_argument("--kind", choices=list(KINDS), help="snooze this kind instead")
+
+    pa = sub.add_parser("pause", parents=[common], help="pause reminders")
+    pa.add_argument("duration", nargs="?",
+                    help=f"{DURATION_HELP}, or 'tomorrow'; omitted: until `movebreak resume`")
+    sub.add_parser("resume", parents=[common], help="end a pause; intervals restart now")
+
+    b = sub.add_parser("break", parents=[common], help="show a reminder now")
+    b.add_argument("kind", nargs="?", choices=list(KINDS), help="which kind (default: the next due)")
+    sub.add_parser("done", parents=[common], help="answer the waiting reminder: done")
+    sub.add_parser("skip", parents=[common], help="answer the waiting reminder: skip")
+    sub.add_parser("settings", parents=[common], help="open the settings window")
+    sub.add_parser("safety", parents=[common], help="show the safety notice")
+
+    h = sub.add_parser("history", parents=[common], help="what was shown, done, snoozed, skipped")
+    h.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
+    h.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser("quit", parents=[common], help="stop the running instance cleanly")
+    a = sub.add_parser("autostart", parents=[common], help="start at login: on or off")
+    a.add_argument("state", choices=["on", "off", "status"])
+    d = sub.add_parser("doctor", parents=[common], help="what works here and why")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    if args.command is None:  # defaults of the run subcommand
+        args.no_tray, args.verbose = False, False
+    try:
+        handler = COMMANDS[command]
+        return handler(args)
+    except DurationError as e:
+        print(f"movebreak: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _err(text: str) -> int:
+    print(f"movebreak: {text}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _config_path(args) -> Path:
+    from movebreak.adapters import storage
+    return storage.config_path(args.config)
+
+
+def _request(cmd: str, **kw):
+    from movebreak.adapters import ipc, storage
+    return ipc.request(storage.runtime_dir(), cmd, **kw)
+
+
+def _control(cmd: str, args, **kw) -> int:
+    """Send one command; print what happened; non-zero with a clear message on failure."""
+    from movebreak.adapters import ipc
+    try:
+        result = _request(cmd, **kw)
+    except ipc.NotRunning as e:
+        return _err(str(e))
+    except RuntimeError as e:
+        return _err(str(e))
+    for ev in result or []:
+        print(_event_line(ev))
+    return EXIT_OK
+
+
+def _event_line(ev: dict) -> str:
+    kind = f" {KINDS[ev['kind']].title}" if ev.get("kind") in KINDS else ""
+    if ev["type"] == "snoozed":
+        due = datetime.fromisoformat(ev["due"]).astimezone()
+        return f"snoozed{kind} until {due:%H:%M:%S}"
+    if ev["type"] == "paused":
+        until = ev.get("until")
+        return "paused until " + (f"{datetime.fromisoformat(until).astimezone():%a %H:%M}"
+                                  if until else "resumed")
+    return f"{ev['type']}{kind}"
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_run(args) -> int:
+    from movebreak.adapters import ipc
+    from movebreak.app import App, say
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(threadName)s %(name)s: %(message)s")
+    config = _config_path(args)
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
+        not sys.platform.startswith("linux")
+    if not has_display:
+        say("movebreak: no display found (DISPLAY/WAYLAND_DISPLAY unset): running without a "
+            "tray icon; reminders are printed here. Control it from another terminal with "
+            "`movebreak status`, `snooze`, `pause`, `quit`.")
+    try:
+        app = App(config, use_tray=has_display and not args.no_tray)
+    except ipc.AlreadyRunning as e:
+        return _err(str(e))
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: app.quit())
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: app.reload_config())
+    app.start()
+    app.run_forever()
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from movebreak.adapters import ipc
+    try:
+        st = _request("status")
+    except ipc.NotRunning as e:
+        return _err(str(e))
+    if args.json:
+        print(json.dumps(st, indent=2, sort_keys=True))
+        return EXIT_OK
+    from movebreak.app import next_due_text
+    print(f"movebreak (PID {st['pid']}): {next_due_text(st)}")
+    if st.get("away"):
+        print("  away from the computer: reminders held until you are back")
+    if st.get("pending"):
+        print(f"  waiting for an answer: {st['pending']['title']}")
+    for kind, k in st["kinds"].items():
+        if k["enabled"]:
+            when = datetime.fromisoformat(k["due"]).astimezone()
+            snz = " (snoozed)" if k["snoozed"] else ""
+            print(f"  {KINDS[kind].title:<16} in {format_countdown(max(0, int(k['in_s']))):>12}"
+                  f"  at {when:%H:%M:%S}{snz}")
+        else:
+            print(f"  {KINDS[kind].title:<16} off")
+    today = st.get("today") or {}
+    print("  today: " + ", ".join(f"{today.get(t, 0)} {t}" for t in
+                                  ("shown", "done", "snoozed", "skipped", "natural")))
+    for problem in st.get("config_problems") or []:
+        print(f"  config: {problem}")
+    return EXIT_OK
+
+
+def cmd_snooze(args) -> int:
+    if args.duration:
+        parse_duration(args.duration)  # validate before sending
+    return _control("snooze", args, duration=args.duration, kind=args.kind)
+
+
+def cmd_pause(args) -> int:
+    if args.duration and args.duration != "tomorrow":
+        parse_duration(args.duration)
+    return _control("pause", args, duration=args.duration)
+
+
+def cmd_resume(args) -> int:
+    return _control("resume", args)
+
+
+def cmd_break(args) -> int:
+    return _control("break", args, kind=args.kind)
+
+
+def cmd_done(args) -> int:
+    return _control("done", args)
+
+
+def cmd_skip(args) -> int:
+    return _control("skip", args)
+
+
+def cmd_safety(args) -> int:
+    from movebreak.adapters import ipc
+    try:
+        _request("safety")
+    except ipc.NotRunning:
+        from movebreak.core import safety
+        print(f"{safety.TITLE}\n\n{safety.BODY}")
+    return EXIT_OK
+
+
+def cmd_quit(args) -> int:
+    from movebreak.adapters import ipc
+    try:
+        res = _request("quit")
+    except ipc.NotRunning as e:
+        return _err(str(e))
+    print(f"stopping movebreak (PID {res['quitting']})")
+    return EXIT_OK
+
+
+def cmd_settings(args) -> int:
+    """Open the settings window in this process (the running app reloads on save)."""
+    try:
+        from movebreak.ui.settings import main as settings_main
+    except ImportError as e:
+        return _err(f"the settings window is not available here ({e}); edit "
+                    f"{_config_path(args)} instead")
+    return settings_main(["--config", str(_config_path(args))])
+
+
+def cmd_history(args) -> int:
+    from movebreak.adapters import storage
+    from movebreak.adapters.history import open_history
+    if args.days < 1:
+        return _err(f"--days must be at least 1 (got {args.days})")
+    hist = open_history(storage.history_path())
+    problem = getattr(hist, "open_error", None)
+    if problem:
+        print(f"movebreak: {problem}", file=sys.stderr)
+    try:
+        local = datetime.now().astimezone()
+        days = hist.daily_summary(args.days, local.tzinfo, local.date())
+        if args.json:
+            since = datetime.now(timezone.utc) - timedelta(days=args.days)
+            print(json.dumps({"days": days, "events": hist.events(since=since)}, indent=2,
+                             default=str))
+            return EXIT_OK
+        print(f"{'day':<12}{'shown':>7}{'done':>7}{'snoozed':>9}{'skipped':>9}{'natural':>9}"
+              f"{'longest sit':>13}")
+        for d in days:
+            longest = d.get("longest_sitting_s") or 0
+            print(f"{str(d['day']):<12}{d.get('shown', 0):>7}{d.get('done', 0):>7}"
+                  f"{d.get('snoozed', 0):>9}{d.get('skipped', 0):>9}{d.get('natural', 0):>9}"
+                  f"{format_countdown(int(longest)) if longest else '-':>13}")
+    finally:
+        hist.close()
+    return EXIT_OK
+
+
+def cmd_autostart(args) -> int:
+    from movebreak.adapters import autostart
+    if args.state == "status":
+        print("on" if autostart.is_enabled() else "off")
+        return EXIT_OK
+    try:
+        where = autostart.enable() if args.state == "on" else autostart.disable()
+    except OSError as e:
+        return _err(f"could not change start at login: {e}")
+    print(f"start at login: {args.state} ({where})")
+    return EXIT_OK
+
+
+def cmd_doctor(args) -> int:
+    from movebreak.doctor import diagnose, render
+    report = diagnose(_config_path(args))
+    print(json.dumps(report, indent=2, default=str) if args.json else render(report))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run, "status": cmd_status, "snooze": cmd_snooze, "pause": cmd_pause,
+    "resume": cmd_resume, "break": cmd_break, "done": cmd_done, "skip": cmd_skip,
+    "safety": cmd_safety, "quit": cmd_quit, "settings": cmd_settings, "history": cmd_history,
+    "autostart": cmd_autostart, "doctor": cmd_doctor,
+}

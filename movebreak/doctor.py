@@ -1,0 +1,91 @@
+"""`movebreak doctor`: what works on this machine and why (tray, notifications, idle, paths).
+
+Runs in the CLI process; every probe is guarded so one broken part never hides the others.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _guard(fn) -> Any:
+    try:
+        return fn()
+    except Exception as e:  # a probe failing is itself the diagnosis
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def diagnose(config_path: Path) -> dict[str, Any]:
+    from movebreak import __version__
+    from movebreak.adapters import ipc, storage
+
+    def tray():
+        from movebreak.adapters.tray import chosen_backend, tray_unavailable_reason
+        reason = tray_unavailable_reason()
+        return {"available": reason is None, "reason": reason, "backend": chosen_backend()}
+
+    def notifications():
+        from movebreak.adapters.notify.select import probe_notifications
+        return probe_notifications()
+
+    def idle():
+        from movebreak.adapters.idle import choose_idle_source
+        src = choose_idle_source()
+        try:
+            return {"source": src.name, "idle_seconds": src.idle_seconds()}
+        finally:
+            src.close()
+
+    def config():
+        res = storage.load_config(config_path, write_default=False)
+        return {"path": str(config_path), "exists": config_path.exists(),
+                "problems": [p.message for p in res.problems]}
+
+    def instance():
+        try:
+            return {"running": True, **ipc.request(storage.runtime_dir(), "ping", timeout=3)}
+        except ipc.NotRunning as e:
+            return {"running": False, "detail": str(e)}
+
+    def autostart():
+        from movebreak.adapters import autostart as a
+        return {"enabled": a.is_enabled()}
+
+    return {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+        "display": os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"),
+        "session_bus": os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
+        "tray": _guard(tray),
+        "notifications": _guard(notifications),
+        "idle": _guard(idle),
+        "config": _guard(config),
+        "paths": _guard(lambda: {"config": str(config_path),
+                                 "data": str(storage.data_dir()),
+                                 "history": str(storage.history_path()),
+                                 "runtime": str(storage.runtime_dir())}),
+        "instance": _guard(instance),
+        "autostart": _guard(autostart),
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    """Readable text: one section per part, problems first in each."""
+    lines = [f"movebreak {report['version']} on Python {report['python']} ({report['platform']})",
+             f"display: {report['display'] or 'none'}",
+             f"session bus: {report['session_bus'] or 'none'}"]
+    for section in ("tray", "notifications", "idle", "config", "paths", "instance", "autostart"):
+        value = report.get(section)
+        lines.append(f"{section}:")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, list):
+                    v = ", ".join(map(str, v)) or "-"
+                lines.append(f"  {k}: {v}")
+        else:
+            lines.append(f"  {value}")
+    return "\n".join(lines)
