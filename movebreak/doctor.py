@@ -40,7 +40,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
             src.close()
 
     def config():
-        res = storage.load_config(config_path, write_default=False)
+        res = storage.load_config(config_path, write_default=False, backup=False)
         return {"path": str(config_path), "exists": config_path.exists(),
                 "problems": [p.message for p in res.problems]}
 

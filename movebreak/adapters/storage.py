@@ -1,0 +1,510 @@
+"""Where movebreak keeps its files, and the config file itself (TOML read, atomic write, backups).
+
+Paths follow platformdirs with env overrides (MOVEBREAK_CONFIG_DIR, MOVEBREAK_DATA_DIR,
+MOVEBREAK_RUNTIME_DIR). `load_config` never changes an existing file: a broken one stays where
+it is and a copy goes to ``config.toml.bad-<YYYYmmdd-HHMMSS>``. `save_config` replaces the file
+atomically under a file lock. Safe to call from any thread (and from several processes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import glob
+import os
+import re
+import stat
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filelock
+import platformdirs
+import tomli_w
+
+from movebreak.core.catalog import KIND_IDS, KINDS
+from movebreak.core.settings import (
+    Problem,
+    Settings,
+    default_settings,
+    parse_config,
+    settings_to_dict,
+)
+
+__all__ = [
+    "APP_NAME",
+    "CONFIG_NAME",
+    "MAX_CONFIG_BYTES",
+    "ConfigError",
+    "LoadResult",
+    "config_dir",
+    "config_path",
+    "data_dir",
+    "runtime_dir",
+    "history_path",
+    "load_config",
+    "save_config",
+    "default_config_text",
+    "config_mtime_ns",
+]
+
+APP_NAME = "movebreak"
+CONFIG_NAME = "config.toml"
+HISTORY_NAME = "history.sqlite3"
+MAX_CONFIG_BYTES = 1024 * 1024
+LOCK_TIMEOUT_S = 5.0
+_MAX_BACKUP_BYTES = 64 * 1024 * 1024  # larger broken files stay in place but are not copied
+_SOCKET_DIR_MAX = 80  # keep room for a socket name within the ~104-byte AF_UNIX limit
+
+
+class ConfigError(Exception):
+    """The config file could not be written; the message says why (the old file is intact)."""
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """Config folder: $MOVEBREAK_CONFIG_DIR, else platformdirs' user config folder."""
+    return _env_path("MOVEBREAK_CONFIG_DIR") or platformdirs.user_config_path(APP_NAME)
+
+
+def config_path(override: str | os.PathLike | None = None) -> Path:
+    """The config file: `override` (``--config FILE``) if given, else config_dir()/config.toml."""
+    if override is not None and str(override).strip():
+        return Path(override).expanduser()
+    return config_dir() / CONFIG_NAME
+
+
+def data_dir(create: bool = False) -> Path:
+    """Data folder (history): $MOVEBREAK_DATA_DIR, else platformdirs' user data folder."""
+    path = _env_path("MOVEBREAK_DATA_DIR") or platformdirs.user_data_path(APP_NAME)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def history_path() -> Path:
+    """The SQLite history file inside `data_dir()` (folder not created here)."""
+    return data_dir() / HISTORY_NAME
+
+
+def runtime_dir() -> Path:
+    """Private per-user folder for the control socket and instance lock, created with mode 0700.
+
+    $MOVEBREAK_RUNTIME_DIR, else $XDG_RUNTIME_DIR/movebreak on Linux/BSD, else platformdirs on
+    macOS/Windows. Without a usable XDG_RUNTIME_DIR (or when the path is too long for a Unix
+    socket) it is ``<tempdir>/movebreak-<uid>``, checked to be ours and not a symlink.
+    Raises PermissionError if the folder exists but belongs to someone else.
+    """
+    override = _env_path("MOVEBREAK_RUNTIME_DIR")
+    if override is not None:
+        return _private_dir(override)
+    if sys.platform.startswith(("win", "darwin")):
+        path = platformdirs.user_runtime_path(APP_NAME)
+        if sys.platform == "win32" or len(str(path)) <= _SOCKET_DIR_MAX:
+            return _private_dir(path)
+    else:
+        xdg = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+        if xdg and os.path.isabs(xdg) and os.path.isdir(xdg) and os.access(xdg, os.W_OK):
+            path = Path(xdg) / APP_NAME
+            if len(str(path)) <= _SOCKET_DIR_MAX:
+                return _private_dir(path)
+    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    return _private_dir(Path(tempfile.gettempdir()) / f"{APP_NAME}-{uid}")
+
+
+def _private_dir(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    if os.name != "posix":
+        return path
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise PermissionError(f"{path} must be a real folder, not a link or a file")
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user (uid {st.st_uid}); "
+                              "set MOVEBREAK_RUNTIME_DIR to a private folder")
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def config_mtime_ns(path: str | os.PathLike) -> int | None:
+    """Modification time of the config file in ns, or None if it does not exist (for watching)."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class LoadResult:
+    """What `load_config` found.
+
+    `settings` are ready to use. `problems` hold errors (value rejected, last good kept),
+    warnings (unknown keys, which are in `extra` and survive `save_config`) and info notes
+    (migration). `backup` is the ``.bad-<ts>`` copy made for a broken file (or the identical one
+    that already existed). `created` is True when a default file was just written.
+    """
+
+    settings: Settings
+    problems: list[Problem] = field(default_factory=list)
+    backup: Path | None = None
+    created: bool = False
+    extra: dict = field(default_factory=dict)
+    path: Path | None = None
+    mtime_ns: int | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def load_config(path: str | os.PathLike | None = None, fallback: Settings | None = None,
+                *, write_default: bool = True, backup: bool = True,
+                now: dt.datetime | None = None) -> LoadResult:
+    """Read the config file; never raises for bad content and never rewrites an existing file.
+
+    Missing file: defaults, and a commented default file is written (``created=True``).
+    Not a regular file, over MAX_CONFIG_BYTES, binary, not UTF-8, or a TOML syntax error:
+    one file-level Problem (with line/column where known), `fallback` or defaults, and a
+    ``.bad-<ts>`` copy. Invalid values: good values are used, bad ones keep `fallback`'s value,
+    and the file is copied the same way. `write_default=False` / `backup=False` make a pure
+    read (for `doctor`). `now` (local time) names the backup; tests pass it.
+    """
+    path = config_path(path)
+    base = fallback or default_settings()
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        if not write_default:
+            return LoadResult(default_settings(), path=path)
+        return _create_default(path, base)
+    except OSError as exc:
+        return LoadResult(base, [_file_problem(path, f"cannot be read ({_reason(exc)})")],
+                          path=path)
+    if not stat.S_ISREG(st.st_mode):
+        return LoadResult(base, [_file_problem(path, "is not a regular file")], path=path)
+    if st.st_size > MAX_CONFIG_BYTES:
+        return _broken(path, base, backup, None, st.st_size, now,
+                       f"is {_size(st.st_size)}; a config file is at most "
+                       f"{_size(MAX_CONFIG_BYTES)}")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        return LoadResult(base, [_file_problem(path, f"cannot be read ({_reason(exc)})")],
+                          path=path)
+    if len(raw) > MAX_CONFIG_BYTES:  # grew since stat
+        return _broken(path, base, backup, None, None, now,
+                       f"is larger than {_size(MAX_CONFIG_BYTES)}, the most a config file may be")
+    if b"\0" in raw:
+        return _broken(path, base, backup, raw, None, now,
+                       "contains binary data (NUL bytes); expected a TOML text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw, exc.start)
+        return _broken(path, base, backup, raw, None, now,
+                       f"is not UTF-8 text (bad byte 0x{raw[exc.start]:02x} at line {line}, "
+                       f"column {col}); save it as UTF-8", line, col)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        detail = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        where = f" at line {line}, column {col}" if m else ""
+        return _broken(path, base, backup, raw, None, now,
+                       f"has a TOML syntax error{where}: {detail}", line, col)
+
+    parsed = parse_config(data, fallback)
+    result = LoadResult(parsed.settings, list(parsed.problems), extra=parsed.extra, path=path,
+                        mtime_ns=st.st_mtime_ns)
+    if result.errors and backup:
+        result.backup, note = _backup(path, raw, None, now)
+        if note:
+            result.problems.append(note)
+    return result
+
+
+def _create_default(path: Path, base: Settings) -> LoadResult:
+    settings = default_settings()
+    try:
+        _make_parent(path)
+        with _lock(path):
+            if path.exists():  # someone created it meanwhile: leave it for the next load
+                return LoadResult(settings, path=path, mtime_ns=config_mtime_ns(path))
+            _atomic_write(path, default_config_text().encode("utf-8"), mode=0o600)
+    except (OSError, ConfigError, filelock.Timeout) as exc:
+        what = str(exc) if isinstance(exc, ConfigError) else \
+            f"could not create the default config file {path}: {_reason(exc)}"
+        return LoadResult(settings, [Problem(
+            "", str(path), "a writable config folder", f"{what}; using the default settings",
+            "warning")], path=path)
+    return LoadResult(settings, created=True, path=path, mtime_ns=config_mtime_ns(path))
+
+
+def _broken(path: Path, base: Settings, keep_copy: bool, raw: bytes | None, size: int | None,
+            now: dt.datetime | None, what: str, line: int | None = None,
+            col: int | None = None) -> LoadResult:
+    backup, note = _backup(path, raw, size, now) if keep_copy else (None, None)
+    kept = "the last good settings" if base != default_settings() else "the default settings"
+    where = (f"a copy is at {backup}" if backup else
+             "no copy could be made" if keep_copy else "no copy was made")
+    message = f"{path} {what}. The file was left as it is ({where}); using {kept}."
+    problem = Problem("", str(path), "a UTF-8 TOML file of at most 1 MiB", message, "error",
+                      line, col)
+    problems = [problem] + ([note] if note else [])
+    return LoadResult(base, problems, backup=backup, path=path, mtime_ns=config_mtime_ns(path))
+
+
+def _file_problem(path: Path, what: str) -> Problem:
+    return Problem("", str(path), "a readable regular file",
+                   f"{path} {what}; using the current settings", "error")
+
+
+def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | None,
+            locked: bool = False) -> tuple[Path | None, Problem | None]:
+    """Copy the broken file next to itself as ``<name>.bad-<ts>``, reusing an identical copy.
+
+    Takes the config lock (unless the caller holds it) so two processes loading the same broken
+    file make one copy.
+    """
+    if not locked:
+        try:
+            with _lock(path):
+                return _backup(path, raw, size, now, locked=True)
+        except filelock.Timeout:
+            pass  # copy without the lock rather than not at all
+        except OSError as exc:
+            return None, Problem("", str(path), "", f"could not keep a copy of {path}: "
+                                 f"{_reason(exc)}; the file itself was left untouched", "warning")
+    try:
+        if raw is None:
+            size = os.stat(path).st_size if size is None else size
+            if size > _MAX_BACKUP_BYTES:
+                return None, Problem("", str(path), "", f"{path} is too large to copy; it was "
+                                     "left in place untouched", "warning")
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        prefix = f"{path.name}.bad-"
+        for old in sorted(path.parent.glob(glob.escape(prefix) + "*")):
+            try:
+                if old.is_file() and old.stat().st_size == len(raw) and old.read_bytes() == raw:
+                    return old, None
+            except OSError:
+                continue
+        stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(prefix + stamp)
+        n = 1
+        while target.exists():
+            target = path.with_name(f"{prefix}{stamp}-{n}")
+            n += 1
+        _atomic_write(target, raw, mode=stat.S_IMODE(os.stat(path).st_mode) or 0o600,
+                      exclusive=True)
+        return target, None
+    except (OSError, ConfigError) as exc:
+        reason = exc if isinstance(exc, ConfigError) else _reason(exc)
+        return None, Problem("", str(path), "", f"could not keep a copy of {path}: {reason}; "
+                             "the file itself was left untouched", "warning")
+
+
+# --------------------------------------------------------------------------- save
+
+
+def save_config(path: str | os.PathLike | None, settings: Settings, extra: dict | None = None,
+                *, expected_mtime_ns: int | None = None) -> Path:
+    """Write `settings` atomically (temp file in the same folder, fsync, os.replace) under a lock.
+
+    `extra` = unknown keys to keep (from LoadResult.extra); None keeps those of the file on disk,
+    ``{}`` drops them. Comments in the old file do not survive a save. A file on disk that does
+    not parse is first copied to ``.bad-<ts>``. With `expected_mtime_ns`, refuses (ConfigError)
+    if the file changed since it was read. Raises ConfigError on any failure; the old file is
+    then unchanged. Returns the path written.
+    """
+    path = config_path(path)
+    _make_parent(path)
+    try:
+        with _lock(path):
+            mode = 0o600
+            current = _read_current(path)
+            if current is not None:
+                raw, st = current
+                mode = stat.S_IMODE(st.st_mode)
+                if expected_mtime_ns is not None and st.st_mtime_ns != expected_mtime_ns:
+                    raise ConfigError(f"{path} was changed by someone else since it was read; "
+                                      "not saving over it (reload and try again)")
+                data = _parse_toml(raw) if raw is not None else None
+                if data is None:  # never overwrite a broken file without keeping a copy
+                    backup, note = _backup(path, raw, st.st_size, None, locked=True)
+                    if backup is None:
+                        raise ConfigError(f"{note}; not saving over it")
+                elif extra is None:
+                    extra = parse_config(data).extra
+            text = tomli_w.dumps(settings_to_dict(settings, extra))
+            _atomic_write(path, text.encode("utf-8"), mode=mode)
+    except filelock.Timeout as exc:
+        raise ConfigError(f"could not save settings to {path}: another process is "
+                          f"writing it (waited {LOCK_TIMEOUT_S:g} s); the file is unchanged"
+                          ) from exc
+    except OSError as exc:
+        raise ConfigError(_save_failed(path, exc)) from exc
+    return path
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a regular file where the folder should be
+        raise ConfigError(f"could not save settings to {path}: {path.parent} is a file, not a "
+                          "folder; the previous file is unchanged") from exc
+    except OSError as exc:
+        raise ConfigError(_save_failed(path, exc)) from exc
+
+
+def _read_current(path: Path) -> tuple[bytes | None, os.stat_result] | None:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"could not save settings: {path} is not a regular file")
+    if st.st_size > MAX_CONFIG_BYTES:
+        return None, st  # too big to be a config: treated as broken
+    with open(path, "rb") as fh:
+        return fh.read(MAX_CONFIG_BYTES + 1), st
+
+
+def _parse_toml(raw: bytes) -> dict | None:
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig")) if b"\0" not in raw else None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _lock(path: Path) -> filelock.FileLock:
+    return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
+
+
+def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False) -> None:
+    """Write `data` to a temp file beside `path`, fsync, then rename over (or link to) `path`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if exclusive and hasattr(os, "link"):
+            os.link(tmp, path)  # raises FileExistsError instead of replacing a file
+        else:
+            os.replace(tmp, path)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
+        return "the disk is full"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "the folder or file is read-only or not yours"
+    if code == errno.ENOTDIR:
+        return "a file is in the way of its folder"
+    return exc.strerror or str(exc)
+
+
+def _save_failed(path: Path, exc: OSError) -> str:
+    return f"could not save settings to {path}: {_reason(exc)}; the previous file is unchanged"
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+# --------------------------------------------------------------------------- default file
+
+
+def default_config_text() -> str:
+    """The commented config written on first run; parses to exactly `default_settings()`."""
+    d = settings_to_dict(default_settings())
+    g = d["general"]
+
+    def val(v: object) -> str:
+        if isinstance(v, list):  # keep arrays on one line
+            return "[" + ", ".join(val(x) for x in v) + "]"
+        return tomli_w.dumps({"v": v}).strip()[4:]
+
+    lines = [
+        "# movebreak settings. Edit and save: the running app reloads this file.",
+        '# Durations: whole numbers with a unit s, m or h, e.g. "90s", "10m", "1h30m".',
+        "# On/off values are true or false, without quotes.",
+        f"schema_version = {d['schema_version']}",
+        "",
+        "[general]",
+        "# How long Snooze waits (1m to 2h).",
+        f"snooze = {val(g['snooze'])}",
+        "# Being away from the computer this long counts as a movement break (30s to 1h).",
+        f"natural_break = {val(g['natural_break'])}",
+        "# Remind only within working hours on working days. Remove the # to turn it on.",
+        '# working_hours = "09:00-17:30"',
+        f"working_days = {val(g['working_days'])}",
+        "# Play a sound with each reminder.",
+        f"sound = {val(g['sound'])}",
+        "# Start movebreak when you log in.",
+        f"autostart = {val(g['autostart'])}",
+        "",
+        "# One section per reminder: enabled (true/false) and interval (10s to 24h).",
+    ]
+    for kind in KIND_IDS:
+        r = d["reminders"][kind]
+        lines += [
+            "",
+            f"[reminders.{kind}]",
+            f"# {KINDS[kind].title}: {KINDS[kind].summary}",
+            f"enabled = {val(r['enabled'])}",
+            f"interval = {val(r['interval'])}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,643 @@
+"""Settings model, defaults, validation and schema migration (pure, standard library only).
+
+The config file maps onto `Settings` here; storage.py does the file I/O. Every rejected value
+becomes a `Problem` that names the key, the bad value and the allowed range, and the last good
+value (or the default) is kept. Any thread may call these functions; values are immutable.
+
+Config layout (schema 1)::
+
+    schema_version = 1
+    [general]
+    snooze = "10m"              # 1m .. 2h
+    natural_break = "3m"        # 30s .. 1h
+    working_hours = "09:00-17:30"   # optional; absent = reminders all day
+    working_days = ["mon", "tue", "wed", "thu", "fri"]
+    sound = false
+    autostart = false
+    [reminders.<kind>]          # one per id in catalog.KIND_IDS
+    enabled = true
+    interval = "30m"            # 10s .. 24h
+
+Unknown keys and sections are not lost: `parse_config` / `unknown_keys` return them as a nested
+dict ("extra") that `settings_to_dict(settings, extra)` merges back in, and each is reported as a
+warning. Missing keys take the default; invalid keys keep the fallback (last good) value.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import KIND_IDS, KINDS
+from .durations import DurationError, format_duration, parse_duration
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DAY_NAMES",
+    "INTERVAL_RANGE",
+    "SNOOZE_RANGE",
+    "NATURAL_BREAK_RANGE",
+    "KindSettings",
+    "Settings",
+    "Problem",
+    "ParsedConfig",
+    "default_settings",
+    "parse_config",
+    "settings_from_dict",
+    "settings_to_dict",
+    "unknown_keys",
+    "validate_field",
+    "migrate",
+]
+
+SCHEMA_VERSION = 1
+
+#: Day names as written in the config; index = datetime.weekday() (0 = Monday).
+DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+#: Inclusive (min, max) seconds.
+INTERVAL_RANGE = (10, 24 * 3600)
+SNOOZE_RANGE = (60, 2 * 3600)
+NATURAL_BREAK_RANGE = (30, 3600)
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class KindSettings:
+    """Per reminder kind: on/off and the interval in seconds."""
+
+    enabled: bool
+    interval_s: int
+
+
+def _default_reminders() -> dict[str, KindSettings]:
+    return {
+        k: KindSettings(KINDS[k].default_enabled, KINDS[k].default_interval_s) for k in KIND_IDS
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can configure. Immutable; build changed copies with `with_changes`.
+
+    `reminders` always holds every id of KIND_IDS (missing ones are filled with the catalog
+    defaults, unknown ones raise ValueError). `working_days` only matters with `working_hours`.
+    """
+
+    reminders: Mapping[str, KindSettings] = field(default_factory=_default_reminders)
+    snooze_s: int = 600
+    natural_break_s: int = 180
+    working_hours: tuple[dt.time, dt.time] | None = None
+    working_days: frozenset[int] = frozenset(range(5))
+    sound: bool = False
+    autostart: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.reminders if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown reminder kind(s): {', '.join(map(str, unknown))}")
+        defaults = _default_reminders()
+        object.__setattr__(
+            self, "reminders", {k: self.reminders.get(k, defaults[k]) for k in KIND_IDS}
+        )
+        object.__setattr__(self, "working_days", frozenset(self.working_days))
+        if self.working_hours is not None:
+            object.__setattr__(self, "working_hours", tuple(self.working_hours))
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                tuple(self.reminders.items()),
+                self.snooze_s,
+                self.natural_break_s,
+                self.working_hours,
+                self.working_days,
+                self.sound,
+                self.autostart,
+            )
+        )
+
+    def interval(self, kind: str) -> int:
+        """Interval of `kind` in seconds."""
+        return self.reminders[kind].interval_s
+
+    def is_enabled(self, kind: str) -> bool:
+        return self.reminders[kind].enabled
+
+    def enabled_kinds(self) -> list[str]:
+        """Enabled kind ids in catalog order."""
+        return [k for k in KIND_IDS if self.reminders[k].enabled]
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with the given fields replaced (same names as the dataclass fields)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_kind(
+        self, kind: str, *, enabled: bool | None = None, interval_s: int | None = None
+    ) -> Settings:
+        """A copy with one kind's `enabled` and/or `interval_s` replaced."""
+        old = self.reminders[kind]
+        new = KindSettings(
+            old.enabled if enabled is None else enabled,
+            old.interval_s if interval_s is None else interval_s,
+        )
+        return self.with_changes(reminders={**self.reminders, kind: new})
+
+
+def default_settings() -> Settings:
+    """Defaults from the SPEC table (intervals and on/off come from catalog.KINDS)."""
+    return Settings()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid value (severity "error"), unknown key ("warning") or migration note ("info").
+
+    `key` is dotted ("reminders.move.interval"; "" for the whole file). `line`/`column` are set
+    by storage.py when the TOML parser reports a position.
+    """
+
+    key: str
+    value: object
+    allowed: str
+    message: str
+    severity: str  # "error" | "warning" | "info"
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ParsedConfig:
+    """Result of `parse_config`: settings, problems, and the unknown keys to preserve."""
+
+    settings: Settings
+    problems: list[Problem]
+    extra: dict
+
+
+# --------------------------------------------------------------------------- field specs
+
+
+class _Bad(Exception):
+    """A value was rejected; `hint` is an optional specific reason."""
+
+    def __init__(self, hint: str | None = None) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class _Spec:
+    allowed: str
+    example: str | None
+    parse: Callable[[object], Any]  # TOML value -> model value, raises _Bad
+    dump: Callable[[Any], Any]  # model value -> TOML value
+    human: Callable[[Any], str]  # model value -> text after "keeping"
+    from_text: Callable[[str], object]  # form text -> TOML-like value for `parse`
+    form_allowed: str | None = None  # wording for the settings form, if not `allowed`
+
+
+def _duration_spec(lo: int, hi: int, example: str) -> _Spec:
+    def parse(value: object) -> int:
+        if isinstance(value, bool):
+            raise _Bad(None)
+        if isinstance(value, (int, float)):
+            raise _Bad(f'add a unit and quotes, e.g. "{format_duration(60 * value)}"'
+                       if isinstance(value, int) and value >= 0 else None)
+        if not isinstance(value, str):
+            raise _Bad(None)
+        try:
+            seconds = parse_duration(value)
+        except DurationError as exc:
+            hint = exc.reason
+            if not hint.startswith(("add a unit", "negative", "fractions", "it is empty")):
+                hint = None
+            raise _Bad(hint) from None
+        if seconds < lo:
+            raise _Bad(f"{format_duration(seconds)} is shorter than {format_duration(lo)}")
+        if seconds > hi:
+            raise _Bad(f"{format_duration(seconds)} is longer than {format_duration(hi)}")
+        return seconds
+
+    return _Spec(
+        allowed=f"a duration from {format_duration(lo)} to {format_duration(hi)}",
+        example=json.dumps(example),
+        parse=parse,
+        dump=format_duration,
+        human=format_duration,
+        from_text=lambda text: text,
+    )
+
+
+_TRUE_WORDS = ("true", "yes", "on", "1", "y", "enabled")
+_FALSE_WORDS = ("false", "no", "off", "0", "n", "disabled")
+
+
+def _parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            raise _Bad("write true without quotes")
+        if word in _FALSE_WORDS:
+            raise _Bad("write false without quotes")
+    if isinstance(value, int) and value in (0, 1):
+        raise _Bad(f"write {'true' if value else 'false'}, not a number")
+    raise _Bad(None)
+
+
+def _bool_from_text(text: str) -> object:
+    word = text.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    return text
+
+
+_BOOL = _Spec(
+    allowed="true or false (a TOML boolean, not a string)",
+    example=None,
+    parse=_parse_bool,
+    dump=lambda v: bool(v),
+    human=lambda v: "true" if v else "false",
+    from_text=_bool_from_text,
+    form_allowed="true or false",
+)
+
+_HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*")
+
+
+def _parse_hours(value: object) -> tuple[dt.time, dt.time] | None:
+    if value is False:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(None)
+    if value.strip().lower() in ("", "off", "none"):
+        return None
+    m = _HOURS_RE.fullmatch(value)
+    if m is None:
+        raise _Bad(None)
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+        raise _Bad("hours go from 00 to 23 and minutes from 00 to 59")
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    if start >= end:
+        raise _Bad("the start must be before the end (overnight ranges are not supported)")
+    return start, end
+
+
+def _dump_hours(value: tuple[dt.time, dt.time] | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value[0]:%H:%M}-{value[1]:%H:%M}"
+
+
+_HOURS = _Spec(
+    allowed='a time range "HH:MM-HH:MM" (24-hour clock, start before end), '
+    "or leave it out for reminders all day",
+    example='"09:00-17:30"',
+    parse=_parse_hours,
+    dump=_dump_hours,
+    human=lambda v: "no working hours" if v is None else _dump_hours(v),
+    from_text=lambda text: text,
+)
+
+
+def _parse_days(value: object) -> frozenset[int]:
+    if isinstance(value, str):
+        raise _Bad('write a list in brackets, e.g. ["mon", "tue"]')
+    if not isinstance(value, list):
+        raise _Bad(None)
+    if not value:
+        raise _Bad("the list is empty")
+    days = set()
+    for item in value:
+        name = item.strip().lower() if isinstance(item, str) else None
+        if name in DAY_NAMES:
+            days.add(DAY_NAMES.index(name))
+        elif name in _FULL_DAY_NAMES:
+            days.add(_FULL_DAY_NAMES.index(name))
+        else:
+            raise _Bad(f"{_show(item)} is not a day name")
+    return frozenset(days)
+
+
+def _dump_days(value: frozenset[int]) -> list[str]:
+    return [DAY_NAMES[d] for d in sorted(value)]
+
+
+_DAYS = _Spec(
+    allowed=f"a non-empty list of day names from {', '.join(DAY_NAMES)}",
+    example='["mon", "tue", "wed", "thu", "fri"]',
+    parse=_parse_days,
+    dump=_dump_days,
+    human=lambda v: json.dumps(_dump_days(v)).replace('","', '", "'),
+    from_text=lambda text: [p for p in re.split(r"[\s,;]+", text.strip()) if p],
+    form_allowed=f"day names from {', '.join(DAY_NAMES)}, separated by commas (at least one)",
+)
+
+#: [general] key -> (Settings attribute, spec)
+_GENERAL: dict[str, tuple[str, _Spec]] = {
+    "snooze": ("snooze_s", _duration_spec(*SNOOZE_RANGE, "10m")),
+    "natural_break": ("natural_break_s", _duration_spec(*NATURAL_BREAK_RANGE, "3m")),
+    "working_hours": ("working_hours", _HOURS),
+    "working_days": ("working_days", _DAYS),
+    "sound": ("sound", _BOOL),
+    "autostart": ("autostart", _BOOL),
+}
+
+#: [reminders.<kind>] key -> (KindSettings attribute, spec)
+_KIND: dict[str, tuple[str, _Spec]] = {
+    "enabled": ("enabled", _BOOL),
+    "interval": ("interval_s", _duration_spec(*INTERVAL_RANGE, "30m")),
+}
+
+_TOP_KEYS = ("schema_version", "general", "reminders")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _show(value: object, limit: int = 60) -> str:
+    """A value the way TOML writes it, shortened: "yes", true, 30, ["mon"]."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_show(v, limit) for v in value) + "]"
+    elif isinstance(value, Mapping):
+        text = "{" + ", ".join(f"{_dotted([str(k)])} = {_show(v, limit)}"
+                               for k, v in value.items()) + "}"
+    elif isinstance(value, (dt.datetime, dt.date, dt.time)):
+        text = value.isoformat()
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _dotted(parts: list[str]) -> str:
+    return ".".join(p if _BARE_KEY.fullmatch(p) else json.dumps(p, ensure_ascii=False)
+                    for p in parts)
+
+
+def _invalid(key: str, value: object, spec: _Spec, hint: str | None, kept: str) -> Problem:
+    example = f" (e.g. {spec.example})" if spec.example else ""
+    reason = f"{hint}; " if hint else ""
+    message = (f"{key} = {_show(value)} is not valid: {reason}expected {spec.allowed}"
+               f"{example}; keeping {kept}")
+    return Problem(key, value, spec.allowed, message, "error")
+
+
+def _unknown(key: str, value: object, known: list[str], what: str) -> Problem:
+    allowed = f"one of: {', '.join(known)}"
+    message = f"{key} is not a known {what}; it is kept in the file but ignored ({allowed})"
+    return Problem(key, value, allowed, message, "warning")
+
+
+def _not_table(key: str, value: object) -> Problem:
+    allowed = f"a table [{key}]"
+    message = (f"{key} = {_show(value)} is not valid: expected {allowed}; "
+               "keeping the current values")
+    return Problem(key, value, allowed, message, "error")
+
+
+def _valid_version(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# --------------------------------------------------------------------------- migration
+
+
+def migrate(data: Mapping) -> tuple[dict, list[str]]:
+    """Upgrade a config dict to SCHEMA_VERSION; returns (new dict, human notes). Input untouched.
+
+    Version 0 (no `schema_version`): legacy whole-minute keys `interval_minutes`,
+    `snooze_minutes`, `natural_break_minutes` become duration strings. A newer version is left
+    as is (with a note); an invalid version is left for validation to report.
+    """
+    out = copy.deepcopy(dict(data))
+    notes: list[str] = []
+    version = out.get("schema_version", 0)
+    if not _valid_version(version):
+        return out, notes
+    if version > SCHEMA_VERSION:
+        notes.append(
+            f"schema_version = {version} is newer than this movebreak understands "
+            f"({SCHEMA_VERSION}); reading the settings it knows and keeping the rest"
+        )
+        return out, notes
+    if version == 0:
+        general = out.get("general")
+        if isinstance(general, dict):
+            for legacy, new in (("snooze_minutes", "snooze"),
+                                ("natural_break_minutes", "natural_break")):
+                _migrate_minutes(general, legacy, new, ["general"], notes)
+        reminders = out.get("reminders")
+        if isinstance(reminders, dict):
+            for kind, table in reminders.items():
+                if isinstance(table, dict):
+                    _migrate_minutes(table, "interval_minutes", "interval",
+                                     ["reminders", str(kind)], notes)
+    out["schema_version"] = SCHEMA_VERSION
+    return out, notes
+
+
+def _migrate_minutes(table: dict, legacy: str, new: str, path: list[str],
+                     notes: list[str]) -> None:
+    if legacy not in table:
+        return
+    value = table[legacy]
+    old_key = _dotted([*path, legacy])
+    if new in table:
+        del table[legacy]
+        notes.append(f"{old_key} (old format) was ignored because {_dotted([*path, new])} is set")
+    elif _valid_version(value) and value * 60 <= 366 * 24 * 3600:
+        del table[legacy]
+        table[new] = format_duration(value * 60)
+        notes.append(f"{old_key} = {value} (old format) was read as {new} = "
+                     f"{json.dumps(table[new])}")
+    else:
+        notes.append(f"{old_key} = {_show(value)} (old format) could not be converted: "
+                     "expected a whole number of minutes")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfig:
+    """Validate a config dict (as read from TOML) in one pass: settings, problems and extra.
+
+    Missing keys take the default; invalid ones keep `fallback`'s value (or the default);
+    unknown keys go to `extra` (nested like the input) with a warning each.
+    """
+    defaults = default_settings()
+    base = fallback or defaults
+    problems: list[Problem] = []
+    extra: dict = {}
+    if not isinstance(data, Mapping):
+        problems.append(Problem("", data, "a table of settings",
+                                "the config is not a table of settings; keeping the current "
+                                "settings", "error"))
+        return ParsedConfig(base, problems, extra)
+
+    old_version = data.get("schema_version", 0)
+    data, notes = migrate(data)
+    problems += [Problem("schema_version", old_version, "", note, "info") for note in notes]
+
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not _valid_version(version):
+        allowed = f"a whole number (this movebreak writes {SCHEMA_VERSION})"
+        problems.append(Problem(
+            "schema_version", version, allowed,
+            f"schema_version = {_show(version)} is not valid: expected {allowed}; "
+            f"reading it as {SCHEMA_VERSION}", "error"))
+
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            extra[key] = copy.deepcopy(value)
+            problems.append(_unknown(_dotted([str(key)]), value, list(_TOP_KEYS), "setting"))
+
+    # [general]
+    values: dict[str, Any] = {attr: getattr(defaults, attr) for attr, _ in _GENERAL.values()}
+    general = data.get("general", {})
+    if not isinstance(general, Mapping):
+        problems.append(_not_table("general", general))
+        values = {attr: getattr(base, attr) for attr, _ in _GENERAL.values()}
+    else:
+        for key, value in general.items():
+            dotted = _dotted(["general", str(key)])
+            if key not in _GENERAL:
+                extra.setdefault("general", {})[key] = copy.deepcopy(value)
+                problems.append(_unknown(dotted, value, list(_GENERAL), "setting in [general]"))
+                continue
+            attr, spec = _GENERAL[key]
+            try:
+                values[attr] = spec.parse(value)
+            except _Bad as bad:
+                values[attr] = getattr(base, attr)
+                problems.append(_invalid(dotted, value, spec, bad.hint, spec.human(values[attr])))
+
+    # [reminders.<kind>]
+    kinds = {k: dict(enabled=v.enabled, interval_s=v.interval_s)
+             for k, v in defaults.reminders.items()}
+    reminders = data.get("reminders", {})
+    if not isinstance(reminders, Mapping):
+        problems.append(_not_table("reminders", reminders))
+        kinds = {k: dict(enabled=v.enabled, interval_s=v.interval_s)
+                 for k, v in base.reminders.items()}
+    else:
+        for kind, table in reminders.items():
+            if kind not in KINDS:
+                extra.setdefault("reminders", {})[kind] = copy.deepcopy(table)
+                problems.append(_unknown(_dotted(["reminders", str(kind)]), table,
+                                         list(KIND_IDS), "reminder kind"))
+                continue
+            if not isinstance(table, Mapping):
+                problems.append(_not_table(_dotted(["reminders", kind]), table))
+                kinds[kind] = dict(enabled=base.reminders[kind].enabled,
+                                   interval_s=base.reminders[kind].interval_s)
+                continue
+            for key, value in table.items():
+                dotted = _dotted(["reminders", kind, str(key)])
+                if key not in _KIND:
+                    extra.setdefault("reminders", {}).setdefault(kind, {})[key] = \
+                        copy.deepcopy(value)
+                    problems.append(_unknown(dotted, value, list(_KIND),
+                                             f"setting in [reminders.{kind}]"))
+                    continue
+                attr, spec = _KIND[key]
+                try:
+                    kinds[kind][attr] = spec.parse(value)
+                except _Bad as bad:
+                    kept = getattr(base.reminders[kind], attr)
+                    kinds[kind][attr] = kept
+                    problems.append(_invalid(dotted, value, spec, bad.hint, spec.human(kept)))
+
+    settings = Settings(reminders={k: KindSettings(**v) for k, v in kinds.items()}, **values)
+    return ParsedConfig(settings, problems, extra)
+
+
+def settings_from_dict(data: Mapping, fallback: Settings | None = None
+                       ) -> tuple[Settings, list[Problem]]:
+    """Settings and problems from a config dict; see `parse_config` (which also returns extra)."""
+    parsed = parse_config(data, fallback)
+    return parsed.settings, parsed.problems
+
+
+def unknown_keys(data: Mapping) -> dict:
+    """The unknown keys/sections of a config dict, nested as in the input (after migration)."""
+    return parse_config(data).extra
+
+
+def settings_to_dict(settings: Settings, extra: Mapping | None = None) -> dict:
+    """TOML-ready dict (durations as strings) with `schema_version` and `extra` merged in.
+
+    Keys from `extra` never override known settings; an absent `working_hours` means "off".
+    """
+    general: dict[str, Any] = {}
+    for key, (attr, spec) in _GENERAL.items():
+        value = spec.dump(getattr(settings, attr))
+        if value is not None:
+            general[key] = value
+    reminders = {
+        kind: {key: spec.dump(getattr(ks, attr)) for key, (attr, spec) in _KIND.items()}
+        for kind, ks in settings.reminders.items()
+    }
+    out: dict = {"schema_version": SCHEMA_VERSION, "general": general, "reminders": reminders}
+    if extra:
+        clean = parse_config(extra).extra  # drop anything that is a known key
+        _merge(out, clean)
+    return out
+
+
+def _merge(into: dict, extra: Mapping) -> None:
+    for key, value in extra.items():
+        if key not in into:
+            into[key] = copy.deepcopy(value)
+        elif isinstance(into[key], dict) and isinstance(value, Mapping):
+            _merge(into[key], value)
+
+
+def validate_field(key: str, raw_text: str) -> tuple[object, str | None]:
+    """Check one form field of the settings window: (parsed value, None) or (None, message).
+
+    `key` is dotted like the config ("reminders.move.interval", "general.snooze"). Values are
+    model values: seconds for durations, bool, (start, end) times or None, a frozenset of days.
+    """
+    parts = key.split(".")
+    spec: _Spec | None = None
+    if len(parts) == 2 and parts[0] == "general" and parts[1] in _GENERAL:
+        spec = _GENERAL[parts[1]][1]
+    elif len(parts) == 3 and parts[0] == "reminders" and parts[1] in KINDS and parts[2] in _KIND:
+        spec = _KIND[parts[2]][1]
+    if spec is None:
+        return None, f"{key} is not a known setting"
+    value = spec.from_text(raw_text)
+    try:
+        return spec.parse(value), None
+    except _Bad as bad:
+        example = f" (e.g. {spec.example})" if spec.example else ""
+        reason = f"{bad.hint}; " if bad.hint and "quotes" not in bad.hint else ""
+        shown = json.dumps(raw_text.strip(), ensure_ascii=False)
+        allowed = spec.form_allowed or spec.allowed
+        if spec.form_allowed:
+            example = ""
+        return None, f"{shown} is not valid: {reason}expected {allowed}{example}"
