@@ -169,7 +169,7 @@ class App:
                 if ev.reminder is not None:
                     detail.setdefault("reminder", ev.reminder.id)
                     detail.setdefault("exercise", ev.reminder.exercise_id)
-                self.history.record(ev.type, ev.kind, at=ev.at, detail=detail or None)
+                self._record(ev.type, ev.kind, ev.at, detail or None)
             if ev.type == "shown" and ev.reminder is not None:
                 self._deliver(ev.reminder)
             elif ev.type in ("done", "snoozed", "skipped") and ev.reminder is not None:
@@ -179,6 +179,13 @@ class App:
                     f"(away {format_duration(int(ev.detail.get('away_s', 0)))})")
         if self.tray is not None:
             self.tray.refresh()
+
+    def _record(self, type_: str, kind: str | None, at: datetime, detail=None) -> None:
+        """Write one history event; a locked or failing database drops it, never the app."""
+        try:
+            self.history.record(type_, kind, at=at, detail=detail)
+        except Exception as e:
+            log.warning("history: %s event not recorded: %s", type_, e)
 
     def _deliver(self, reminder: Reminder) -> None:
         """Show a reminder; a notifier that fails keeps it for the next tick (nothing lost)."""
@@ -322,7 +329,7 @@ class App:
             log.exception("safety notification failed")
         if not first_run:
             self._spawn("movebreak.ui.safety")
-        self.history.record("safety_seen", None, at=self.clock())
+        self._record("safety_seen", None, self.clock())
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:
