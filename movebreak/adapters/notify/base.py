@@ -1,0 +1,66 @@
+"""The Notifier contract shared by every notification backend, plus small text helpers.
+
+Pure (standard library only); safe from any thread.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from movebreak.core.catalog import Reminder
+
+# Action names passed to `on_action(reminder_id, action)`.
+DONE = "done"
+SNOOZE = "snooze"
+SKIP = "skip"
+START = "start"  # open the guided routine (stretch / nerve_glide reminders)
+CLICKED = "clicked"  # the notification body was clicked (default action)
+DISMISSED = "dismissed"  # the user closed the notification without choosing
+ACTIONS: tuple[str, ...] = (DONE, SNOOZE, SKIP, START, CLICKED, DISMISSED)
+
+# Button labels (the snooze label is passed in, e.g. "Snooze 10 min").
+DONE_LABEL = "Done"
+SKIP_LABEL = "Skip"
+START_LABEL = "Start"
+
+# Reminder kinds whose notification also offers "Start" (guided routine).
+ROUTINE_KINDS = frozenset({"stretch", "nerve_glide"})
+
+OnAction = Callable[[int, str], None]
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """What the app needs from a notification backend (see docs/ARCHITECTURE.md)."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def capabilities(self) -> dict: ...
+
+    def show(self, reminder: Reminder, snooze_label: str) -> bool: ...
+
+    def show_text(self, title: str, body: str, urgent: bool = False) -> bool: ...
+
+    def withdraw(self, reminder_id: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def button_actions(reminder: Reminder, snooze_label: str) -> list[tuple[str, str]]:
+    """(action, label) pairs for a reminder's buttons, in display order.
+
+    Done/Snooze/Skip come first because some servers (GNOME) show only three buttons.
+    """
+    pairs = [(DONE, DONE_LABEL), (SNOOZE, snooze_label), (SKIP, SKIP_LABEL)]
+    if reminder.kind in ROUTINE_KINDS:
+        pairs.append((START, START_LABEL))
+    return pairs
+
+
+def escape_markup(text: str) -> str:
+    """Escape `&`, `<`, `>` for servers that interpret body markup."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,499 @@
+"""Desktop notifications with buttons through desktop-notifier (D-Bus on Linux).
+
+desktop-notifier needs a running asyncio loop for its callbacks, so this notifier owns one in
+a daemon thread ("movebreak-notify"); every coroutine below runs there. The public methods
+are called from app threads and wait for the loop with a short timeout. `on_action` is
+called from a separate single worker thread ("movebreak-notify-cb"), never from the loop,
+so it may call back into this notifier.
+
+On Linux we also keep our own dbus-fast connection to ask the freedesktop server who it is
+and what it supports (GetServerInformation / GetCapabilities), to escape body markup only
+where the server interprets it, to notice a server restart (a new owner of the name), and
+to close a notification after one of its actions (dunst leaves it open).
+macOS / Windows use desktop-notifier's native backend without any of the D-Bus parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import sys
+import threading
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from movebreak.adapters.notify.base import (
+    CLICKED,
+    DISMISSED,
+    OnAction,
+    button_actions,
+    escape_markup,
+)
+from movebreak.core.catalog import Reminder
+
+log = logging.getLogger(__name__)
+
+IS_LINUX = sys.platform.startswith("linux")
+
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
+_DBUS = "org.freedesktop.DBus"
+_DBUS_PATH = "/org/freedesktop/DBus"
+_NO_OWNER = "org.freedesktop.DBus.Error.NameHasNoOwner"
+
+CALL_TIMEOUT = 1.5  # seconds for one D-Bus round trip
+SEND_TIMEOUT = 2.0  # seconds show() waits for the send result
+
+
+# --------------------------------------------------------------------------------------
+# freedesktop server queries (Linux), shared with select.probe_notifications()
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What GetServerInformation and GetCapabilities said, and who owns the name."""
+
+    name: str
+    vendor: str
+    version: str
+    spec_version: str
+    capabilities: tuple[str, ...]
+    owner: str  # unique bus name of the server process, changes when it restarts
+
+    @property
+    def actions(self) -> bool:
+        return "actions" in self.capabilities
+
+    @property
+    def markup(self) -> bool:
+        return "body-markup" in self.capabilities
+
+
+class BusCallError(RuntimeError):
+    """A D-Bus call came back as an error message."""
+
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(f"{name}: {text}")
+        self.name = name
+
+
+async def _bus_call(bus: Any, dest: str, path: str, iface: str, member: str,
+                    signature: str = "", body: list | None = None,
+                    timeout: float = CALL_TIMEOUT) -> list:
+    from dbus_fast import Message, MessageType
+
+    msg = Message(destination=dest, path=path, interface=iface, member=member,
+                  signature=signature, body=body or [])
+    reply = await asyncio.wait_for(bus.call(msg), timeout)
+    if reply.message_type == MessageType.ERROR:
+        text = reply.body[0] if reply.body else ""
+        raise BusCallError(reply.error_name or "unknown", str(text))
+    return reply.body
+
+
+async def name_owner(bus: Any) -> str | None:
+    """Unique name owning org.freedesktop.Notifications, or None."""
+    try:
+        return (await _bus_call(bus, _DBUS, _DBUS_PATH, _DBUS, "GetNameOwner", "s",
+                                [NOTIFICATIONS]))[0]
+    except BusCallError as exc:
+        if exc.name == _NO_OWNER:
+            return None
+        raise
+
+
+async def query_server(bus: Any) -> ServerInfo | None:
+    """Ask the notification server about itself; None if nobody owns or can start it.
+
+    A server that is only activatable is started by the first call (bus activation).
+    """
+    owner = await name_owner(bus)
+    if owner is None:
+        names = (await _bus_call(bus, _DBUS, _DBUS_PATH, _DBUS, "ListActivatableNames"))[0]
+        if NOTIFICATIONS not in names:
+            return None
+    info = await _bus_call(bus, NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS,
+                           "GetServerInformation")
+    caps = (await _bus_call(bus, NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS,
+                            "GetCapabilities"))[0]
+    if owner is None:
+        owner = await name_owner(bus) or ""
+    name, vendor, version, spec = (list(info) + ["", "", "", ""])[:4]
+    return ServerInfo(str(name), str(vendor), str(version), str(spec),
+                      tuple(str(c) for c in caps), owner)
+
+
+async def _probe_once(timeout: float) -> ServerInfo | None:
+    from dbus_fast.aio import MessageBus
+
+    bus = await asyncio.wait_for(MessageBus().connect(), timeout)
+    try:
+        return await asyncio.wait_for(query_server(bus), timeout)
+    finally:
+        bus.disconnect()
+
+
+def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str | None]:
+    """Blocking probe of the session bus: (server info or None, error text or None).
+
+    Runs a throwaway asyncio loop in a helper thread, so any thread may call it, even one
+    that already runs a loop. Linux only (returns an error elsewhere).
+    """
+    if not IS_LINUX:
+        return None, f"no freedesktop notification bus on {sys.platform}"
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["info"] = asyncio.run(_probe_once(timeout))
+        except BaseException as exc:  # noqa: BLE001 - reported, never raised
+            out["error"] = f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+    thread = threading.Thread(target=run, name="movebreak-notify-probe", daemon=True)
+    thread.start()
+    thread.join(timeout * 2 + 0.5)
+    if thread.is_alive():
+        return None, f"session bus did not answer within {timeout:g} s"
+    if "error" in out:
+        return None, out["error"]
+    info = out.get("info")
+    return info, (None if info else f"no {NOTIFICATIONS} server on the session bus")
+
+
+def native_backend_name() -> str:
+    """Class name of the backend desktop-notifier would use here (e.g. DBusDesktopNotifier)."""
+    from desktop_notifier.main import get_backend_class
+
+    return get_backend_class().__name__
+
+
+# --------------------------------------------------------------------------------------
+# the notifier
+
+
+@dataclass
+class _Shown:
+    ident: str  # desktop-notifier identifier
+    platform_id: int | None  # the server's notification id (Linux), when known
+
+
+@dataclass
+class _State:
+    """Loop-thread-only state."""
+
+    dn: Any = None  # desktop_notifier.DesktopNotifier
+    dn_owner: str | None = None  # server owner the DesktopNotifier has talked to
+    bus: Any = None  # our own dbus_fast MessageBus (Linux)
+    server: ServerInfo | None = None
+    native_caps: frozenset = frozenset()  # desktop-notifier capabilities (non-Linux)
+    shown: dict[int, _Shown] = field(default_factory=dict)
+
+
+class DbusNotifier:
+    """Notifications with Done / Snooze / Skip (+ Start) buttons and click/dismiss callbacks."""
+
+    name = "dbus"
+
+    def __init__(self, on_action: OnAction, app_name: str = "movebreak",
+                 icon_path: str | Path | None = None, expire_s: int | None = None,
+                 send_timeout: float = SEND_TIMEOUT) -> None:
+        """`expire_s`: None = server default, 0 = stay until acted on."""
+        self._on_action = on_action
+        self._app_name = app_name
+        self._icon_path = Path(icon_path) if icon_path else None
+        self._expire = -1 if expire_s is None else int(expire_s)
+        self._send_timeout = send_timeout
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._callbacks: concurrent.futures.ThreadPoolExecutor | None = None
+        self._st = _State()
+        self._last_caps: dict = self._caps_dict()
+
+    # ---- public API (app threads) ----------------------------------------------------
+
+    def start(self) -> None:
+        """Start the loop thread and look for the server (it may also appear later)."""
+        with self._lock:
+            if self._loop is not None:
+                return
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            thread = threading.Thread(target=run, name="movebreak-notify", daemon=True)
+            thread.start()
+            if not ready.wait(5):
+                raise RuntimeError("notification loop thread did not start")
+            self._loop, self._thread = loop, thread
+            self._callbacks = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="movebreak-notify-cb")
+        self._run(self._refresh(), self._send_timeout, None)
+
+    def capabilities(self) -> dict:
+        """Live server capabilities (falls back to the last known ones on timeout)."""
+        caps = self._run(self._refresh(), self._send_timeout, None)
+        if caps is not None:
+            self._last_caps = caps
+        return dict(self._last_caps)
+
+    def show(self, reminder: Reminder, snooze_label: str) -> bool:
+        """Show a reminder with its buttons; False if the server is gone (waits <= ~2 s)."""
+        return bool(self._run(
+            self._send(reminder.id, reminder.title, reminder.body,
+                       button_actions(reminder, snooze_label), urgent=False),
+            self._send_timeout, False))
+
+    def show_text(self, title: str, body: str, urgent: bool = False) -> bool:
+        """Show plain information without buttons (safety notice, pause state...)."""
+        return bool(self._run(self._send(None, title, body, [], urgent=urgent),
+                              self._send_timeout, False))
+
+    def withdraw(self, reminder_id: int) -> None:
+        """Close a reminder's notification if it is still open."""
+        self._run(self._withdraw(reminder_id), self._send_timeout, None)
+
+    def stop(self) -> None:
+        """Close our open notifications, disconnect, and end the loop thread."""
+        with self._lock:
+            loop, thread, callbacks = self._loop, self._thread, self._callbacks
+            self._loop = self._thread = self._callbacks = None
+        if loop is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+        try:
+            fut.result(self._send_timeout)
+        except Exception:  # best effort on the way out
+            log.debug("notifier shutdown incomplete", exc_info=True)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(2)
+            if not thread.is_alive():
+                loop.close()
+        if callbacks is not None:
+            callbacks.shutdown(wait=False)
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _run(self, coro: Coroutine, timeout: float, default: Any) -> Any:
+        """Run a coroutine on the loop thread and wait at most `timeout` seconds."""
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            coro.close()
+            log.debug("notifier used while not started")
+            return default
+        fut = asyncio.run_coroutine_threadsafe(coro, loop)
+        if threading.current_thread() is self._thread:
+            log.warning("notifier called from its own loop thread; not waiting for the result")
+            return default
+        try:
+            return fut.result(timeout)
+        except concurrent.futures.TimeoutError:
+            fut.cancel()
+            log.warning("notification server did not answer within %.1f s", timeout)
+            return default
+        except Exception:  # a notifier must never take the app down
+            log.warning("notification call failed", exc_info=True)
+            return default
+
+    def _caps_dict(self) -> dict:
+        st = self._st
+        if IS_LINUX:
+            s = st.server
+            return {
+                "backend": self.name,
+                "server": s.name if s else None,
+                "vendor": s.vendor if s else None,
+                "version": s.version if s else None,
+                "spec_version": s.spec_version if s else None,
+                "capabilities": list(s.capabilities) if s else [],
+                "actions": bool(s and s.actions),
+                "markup": bool(s and s.markup),
+            }
+        from desktop_notifier import Capability
+
+        return {
+            "backend": self.name,
+            "server": type(st.dn._backend).__name__ if st.dn is not None else None,
+            "capabilities": sorted(c.name.lower() for c in st.native_caps),
+            "actions": Capability.BUTTONS in st.native_caps,
+            "markup": False,
+        }
+
+    # ---- loop thread -----------------------------------------------------------------
+
+    async def _refresh(self) -> dict:
+        """Find the server (Linux) and make sure a DesktopNotifier exists for it."""
+        st = self._st
+        if IS_LINUX:
+            server = await self._server()
+            if server is not None:
+                await self._ensure_dn(server.owner)
+        else:
+            await self._ensure_dn(None)
+            try:
+                st.native_caps = await st.dn.get_capabilities()
+            except Exception:
+                log.debug("capability query failed", exc_info=True)
+        return self._caps_dict()
+
+    async def _server(self) -> ServerInfo | None:
+        """Current server info; re-queried when its owner changed. None = no server."""
+        st = self._st
+        try:
+            if st.bus is None or not st.bus.connected:
+                from dbus_fast.aio import MessageBus
+
+                st.bus = await asyncio.wait_for(MessageBus().connect(), CALL_TIMEOUT)
+            owner = await name_owner(st.bus)
+            if owner is None or st.server is None or st.server.owner != owner:
+                st.server = await query_server(st.bus)
+        except Exception as exc:  # noqa: BLE001 - no bus / no server = not delivered
+            log.debug("notification server lookup failed: %s", exc)
+            self._drop_bus()
+            st.server = None
+        return st.server
+
+    def _drop_bus(self) -> None:
+        bus, self._st.bus = self._st.bus, None
+        if bus is not None:
+            with contextlib.suppress(Exception):
+                bus.disconnect()
+
+    async def _ensure_dn(self, owner: str | None) -> None:
+        """Create the DesktopNotifier (in this thread); recreate it when the server changed."""
+        st = self._st
+        if st.dn is not None and owner is not None and st.dn_owner not in (None, owner):
+            log.info("notification server restarted; reconnecting")
+            self._reset_dn()
+        if st.dn is None:
+            from desktop_notifier import DesktopNotifier, Icon
+
+            icon = Icon(path=self._icon_path) if self._icon_path else None
+            st.dn = DesktopNotifier(app_name=self._app_name, app_icon=icon)
+        if owner is not None:
+            st.dn_owner = owner
+
+    def _reset_dn(self) -> None:
+        """Forget the DesktopNotifier and what it showed (its server is gone or broken)."""
+        st = self._st
+        dn, st.dn, st.dn_owner = st.dn, None, None
+        st.shown.clear()
+        bus = getattr(getattr(dn, "_backend", None), "bus", None)
+        if bus is not None:
+            with contextlib.suppress(Exception):
+                bus.disconnect()
+
+    async def _send(self, rid: int | None, title: str, body: str,
+                    buttons: list[tuple[str, str]], urgent: bool) -> bool:
+        from desktop_notifier import Button, Notification, Urgency
+
+        st = self._st
+        if IS_LINUX:
+            server = await self._server()
+            if server is None:
+                return False
+            await self._ensure_dn(server.owner)
+            if server.markup:
+                body = escape_markup(body)
+        else:
+            await self._ensure_dn(None)
+        ident = str(uuid.uuid4())
+        dispatched: list[bool] = []
+        note = Notification(
+            title=title,
+            message=body,
+            urgency=Urgency.Critical if urgent else Urgency.Normal,
+            buttons=tuple(
+                Button(title=label, identifier=action,
+                       on_pressed=partial(self._acted, rid, ident, action))
+                for action, label in buttons),
+            on_dispatched=lambda: dispatched.append(True),
+            on_clicked=partial(self._acted, rid, ident, CLICKED) if rid is not None else None,
+            on_dismissed=partial(self._acted, rid, ident, DISMISSED) if rid is not None else None,
+            timeout=self._expire,
+            identifier=ident,
+        )
+        await st.dn.send_notification(note)
+        if not dispatched:  # desktop-notifier logs and swallows send errors
+            self._reset_dn()
+            return False
+        if rid is not None:
+            st.shown[rid] = _Shown(ident, self._platform_id(ident))
+        return True
+
+    def _platform_id(self, ident: str) -> int | None:
+        """The server's id for a notification (desktop-notifier keeps it privately)."""
+        ids = getattr(getattr(self._st.dn, "_backend", None),
+                      "_platform_to_interface_notification_identifier", None)
+        try:
+            return ids.inverse.get(ident) if ids is not None else None
+        except Exception:  # noqa: BLE001 - private structure changed: no auto-close
+            return None
+
+    def _acted(self, rid: int | None, ident: str, action: str) -> None:
+        """desktop-notifier callback (loop thread): close the note, hand the action on."""
+        st = self._st
+        entry = st.shown.get(rid) if rid is not None else None
+        if entry is not None and entry.ident == ident:
+            del st.shown[rid]
+            if action != DISMISSED and entry.platform_id is not None:
+                # dunst, for one, leaves a notification open after an action
+                asyncio.get_running_loop().create_task(self._close(entry.platform_id))
+        if rid is None:
+            return
+        callbacks = self._callbacks
+        if callbacks is None:
+            return
+        try:
+            callbacks.submit(self._deliver, rid, action)
+        except RuntimeError:  # executor shut down: we are stopping
+            pass
+
+    def _deliver(self, rid: int, action: str) -> None:
+        """Callback thread: call the app; its errors are logged, never propagated."""
+        try:
+            self._on_action(rid, action)
+        except Exception:  # the app's bug: log it, keep the loop alive
+            log.exception("on_action(%s, %r) failed", rid, action)
+
+    async def _close(self, platform_id: int) -> None:
+        st = self._st
+        if not IS_LINUX or st.bus is None:
+            return
+        with contextlib.suppress(Exception):  # already closed, or server gone
+            await _bus_call(st.bus, NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS,
+                            "CloseNotification", "u", [platform_id])
+
+    async def _withdraw(self, rid: int) -> None:
+        st = self._st
+        entry = st.shown.pop(rid, None)
+        if entry is None:
+            return
+        if IS_LINUX and entry.platform_id is not None:
+            if st.bus is None:
+                await self._server()
+            await self._close(entry.platform_id)
+        elif st.dn is not None:
+            with contextlib.suppress(Exception):  # already gone
+                await st.dn.clear(entry.ident)
+
+    async def _shutdown(self) -> None:
+        for rid in list(self._st.shown):
+            await self._withdraw(rid)
+        self._reset_dn()
+        self._drop_bus()
+        current = asyncio.current_task()
+        for task in asyncio.all_tasks():
+            if task is not current:
+                task.cancel()
