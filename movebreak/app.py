@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from movebreak.core.engine import Engine, EngineError, Event
 
 log = logging.getLogger(__name__)
 
+#: Seconds between delivery attempts while the notification server is away.
+RETRY_S = 5
 #: Engine events worth keeping in history (the rest are internal).
 RECORDED = {"shown", "done", "snoozed", "skipped", "natural", "paused", "resumed", "away",
             "suspend", "clock_jump"}
@@ -87,6 +89,7 @@ class App:
             from movebreak.adapters.notify.select import choose_notifier
             self._notifier = choose_notifier(self.on_action)
         self._notifier.start()
+        self._apply_sound()
         if self._idle is None:
             from movebreak.adapters.idle import choose_idle_source
             self._idle = choose_idle_source()
@@ -157,8 +160,14 @@ class App:
         retry = self._undelivered
         if retry is not None and not any(e.type == "shown" for e in events):
             self._undelivered = None
-            self._deliver(retry)
+            with self._lock:
+                still_waiting = self.engine.pending is not None and \
+                    self.engine.pending.id == retry.id
+            if still_waiting:  # answered meanwhile (CLI, tray): nothing to re-show
+                self._deliver(retry)
         self._after(events)
+        if self._undelivered is not None:  # server gone: try again soon, not at the next due
+            planned = min(planned, self.clock() + timedelta(seconds=RETRY_S))
         return planned
 
     def _after(self, events: list[Event]) -> None:
@@ -214,6 +223,10 @@ class App:
         if result.backup is not None:
             say(f"movebreak: kept a copy of the problem file as {result.backup}")
 
+    def _apply_sound(self) -> None:
+        if hasattr(self._notifier, "sound"):
+            self._notifier.sound = self.settings.sound
+
     def _maybe_reload(self) -> None:
         mtime = storage.config_mtime_ns(self.config_path)
         if mtime != self._config_mtime:
@@ -226,8 +239,10 @@ class App:
         self._report_config(result)
         with self._lock:
             self.settings = result.settings
-            events = self.engine.apply_settings(result.settings, self.clock())
-            planned = self.engine.next_wakeup(self.clock())
+            now = self.clock()
+            events = self.engine.apply_settings(result.settings, now)
+            planned = self.engine.next_wakeup(now)
+        self._apply_sound()
         self._after(events)
         self.driver.poke(planned)
         return {"problems": self.config_problems,

@@ -32,7 +32,8 @@ class RunningApp:
         self.env.update(MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"), MOVEBREAK_DATA_DIR=str(tmp / "data"),
                         MOVEBREAK_RUNTIME_DIR=str(tmp / "run"), MOVEBREAK_NOTIFIER="console",
                         MOVEBREAK_IDLE="none", XDG_RUNTIME_DIR=str(tmp / "xdg"),
-                        PYTHONUNBUFFERED="1", **(extra_env or {}))
+                        PYTHONUNBUFFERED="1")
+        self.env.update(extra_env or {})
         self.lines: list[tuple[float, str]] = []
         self.proc = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -215,6 +215,7 @@ class DbusNotifier:
         self._callbacks: concurrent.futures.ThreadPoolExecutor | None = None
         self._st = _State()
         self._last_caps: dict = self._caps_dict()
+        self.sound = False  # the `sound` setting: ask the server to play its default sound
 
     # ---- public API (app threads) ----------------------------------------------------
 
@@ -396,7 +397,7 @@ class DbusNotifier:
 
     async def _send(self, rid: int | None, title: str, body: str,
                     buttons: list[tuple[str, str]], urgent: bool) -> bool:
-        from desktop_notifier import Button, Notification, Urgency
+        from desktop_notifier import DEFAULT_SOUND, Button, Notification, Urgency
 
         st = self._st
         if IS_LINUX:
@@ -422,6 +423,7 @@ class DbusNotifier:
             on_clicked=partial(self._acted, rid, ident, CLICKED) if rid is not None else None,
             on_dismissed=partial(self._acted, rid, ident, DISMISSED) if rid is not None else None,
             timeout=self._expire,
+            sound=DEFAULT_SOUND if self.sound else None,
             identifier=ident,
         )
         await st.dn.send_notification(note)

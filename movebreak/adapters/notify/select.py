@@ -151,7 +151,8 @@ def choose_notifier(on_action: OnAction, prefer: str | None = None) -> Notifier:
     log.info("notifications: %s (%s)", name, reason)
     if name == "dbus":
         _adopt_default_bus()
-        return dbus_notifier.DbusNotifier(on_action)
+        from movebreak.adapters.icons import icon_path
+        return dbus_notifier.DbusNotifier(on_action, icon_path=icon_path("normal", 64))
     if name == "plyer":
         from movebreak.adapters.notify.plyer_notifier import PlyerNotifier
 
