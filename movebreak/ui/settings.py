@@ -1,0 +1,679 @@
+"""The settings window (Tk + ttk + sv_ttk): `python -m movebreak.ui.settings --config FILE`.
+
+Runs in its own process (the tray owns the app's main thread); everything here happens on this
+process's main thread. The form logic lives in `settings_form` (no Tk); this module only draws
+it, marks invalid fields, and on Save writes the file atomically, switches start at login and
+asks the running instance to reload.
+
+Env (see ui/common.py): MOVEBREAK_UI_SCALE forces a scale factor (2 = 200 %),
+MOVEBREAK_UI_THEME light|dark; MOVEBREAK_UI_DEBUG_FILE receives the window's visible state as
+JSON after every change (tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tkinter as tk
+from pathlib import Path
+from tkinter import ttk
+
+from movebreak.adapters import autostart, ipc, storage
+from movebreak.core import safety
+from movebreak.core.catalog import KIND_IDS, KINDS
+from movebreak.core.settings import DAY_NAMES
+from movebreak.ui.common import apply_look, geometry, open_root, write_debug
+from movebreak.ui.settings_form import (
+    DAY_LABELS,
+    DAYS_KEY,
+    FIELDS,
+    FormState,
+    form_state,
+    human_duration,
+    preview,
+    to_settings,
+    validate,
+)
+
+WINDOW_TITLE = "movebreak settings"
+
+# --------------------------------------------------------------------------- scrolling
+
+
+class _Scrolled(ttk.Frame):
+    """A vertically scrolling area whose content stretches to the width; the bar shows only
+    when the content is taller than the window (e.g. at 200 % on a small screen)."""
+
+    def __init__(self, master: tk.Misc, background: str) -> None:
+        super().__init__(master)
+        self.canvas = tk.Canvas(self, highlightthickness=0, borderwidth=0, background=background)
+        self.bar = ttk.Scrollbar(self, orient="vertical", command=self.canvas.yview)
+        self.canvas.configure(yscrollcommand=self._on_scroll)
+        self.body = ttk.Frame(self.canvas)
+        self._item = self.canvas.create_window(0, 0, window=self.body, anchor="nw")
+        self.canvas.grid(row=0, column=0, sticky="nsew")
+        self.columnconfigure(0, weight=1)
+        self.rowconfigure(0, weight=1)
+        self.max_size: tuple[int, int] | None = None
+        self.body.bind("<Configure>", self._on_body)
+        self.canvas.bind("<Configure>", self._on_canvas)
+        for seq in ("<MouseWheel>", "<Button-4>", "<Button-5>"):
+            self.bind_all(seq, self._on_wheel, add="+")
+
+    def _on_body(self, _event=None) -> None:
+        w, h = self.body.winfo_reqwidth(), self.body.winfo_reqheight()
+        self.canvas.configure(scrollregion=(0, 0, w, h))
+        if self.max_size is not None:  # grow with the content (an error line, a banner)
+            self.canvas.configure(height=min(h, self.max_size[1]))
+
+    def _on_canvas(self, event) -> None:
+        self.canvas.itemconfigure(self._item, width=event.width)
+
+    def _on_scroll(self, first: str, last: str) -> None:
+        self.bar.set(first, last)
+        if float(first) <= 0 and float(last) >= 1:
+            self.bar.grid_remove()
+        else:
+            self.bar.grid(row=0, column=1, sticky="ns")
+
+    def _on_wheel(self, event) -> None:
+        if not self.bar.winfo_ismapped():
+            return
+        if event.num == 4 or getattr(event, "delta", 0) > 0:
+            self.canvas.yview_scroll(-2, "units")
+        elif event.num == 5 or getattr(event, "delta", 0) < 0:
+            self.canvas.yview_scroll(2, "units")
+
+    def show(self, widget: tk.Misc) -> None:
+        """Scroll so that `widget` (inside the body) is visible (keyboard focus moved to it)."""
+        if not self.bar.winfo_ismapped() or self.canvas.winfo_height() <= 1:
+            return
+        total = max(1, self.body.winfo_height())
+        top = widget.winfo_rooty() - self.body.winfo_rooty()
+        bottom = top + widget.winfo_height()
+        view_top = self.canvas.canvasy(0)
+        view_h = self.canvas.winfo_height()
+        if top < view_top:
+            self.canvas.yview_moveto(max(0, top - 12) / total)
+        elif bottom > view_top + view_h:
+            self.canvas.yview_moveto((bottom + 12 - view_h) / total)
+
+
+# --------------------------------------------------------------------------- the window
+
+
+class SettingsWindow:
+    """The form on a Tk root. `result` is 0 after Save or Cancel (set before the root closes)."""
+
+    def __init__(self, root: tk.Tk, path: Path, loaded: storage.LoadResult, *,
+                 debug_file: str | None = None) -> None:
+        self.root = root
+        self.path = path
+        self.loaded = loaded
+        self.debug_file = debug_file
+        self.saved = False
+        self.status_text = ""
+        self.result = 0
+        self.state: FormState = form_state(loaded.settings)
+        try:  # the OS registration is the truth for "start at login"
+            self.state.set("general.autostart", autostart.is_enabled())
+        except OSError:
+            pass
+        self._autostart_was = bool(self.state.get("general.autostart"))
+        self.vars: dict[str, tk.Variable] = {}
+        self.inputs: dict[str, tk.Widget] = {}
+        self.error_labels: dict[str, ttk.Label] = {}
+        self.error_partners: dict[str, ttk.Label] = {}  # hint text an error replaces
+        self._wrapped: list[tuple[ttk.Label, ttk.Label]] = []
+        self.unit_labels: dict[str, ttk.Label] = {}
+        self.errors: dict[str, str] = {}
+        self.preview_kind = KIND_IDS[0]
+        self._dump_pending = False
+        self.has_focus = False  # the window has the keyboard (FocusIn seen on the toplevel)
+
+        self.look = apply_look(root)  # sv_ttk theme, scale, fonts, shared styles
+        self.scale = self.look.scale
+        self.colors = self.look.colors
+        self._styles()
+
+        root.title(WINDOW_TITLE)
+        self._load_icons()
+        root.columnconfigure(0, weight=1)
+        root.rowconfigure(0, weight=1)
+        bg = ttk.Style(root).lookup(".", "background") or "#fafafa"
+        self.scroller = _Scrolled(root, bg)
+        self.scroller.grid(row=0, column=0, sticky="nsew")
+        body = self.scroller.body
+        body.columnconfigure(0, weight=1)
+        pad = self.px(20)
+        self._header(body).grid(row=0, column=0, sticky="ew", padx=pad, pady=(self.px(16), 0))
+        banner = self._banner(body)
+        if banner is not None:
+            banner.grid(row=1, column=0, sticky="ew", padx=pad, pady=(self.px(12), 0))
+        self._section(body, "Reminders", 2)
+        self._reminders(body).grid(row=3, column=0, sticky="ew", padx=pad)
+        lower = ttk.Frame(body)
+        lower.grid(row=5, column=0, sticky="nsew", padx=pad, pady=(0, self.px(12)))
+        body.rowconfigure(5, weight=1)
+        lower.columnconfigure(0, weight=3, uniform="lower")
+        lower.columnconfigure(1, weight=2, uniform="lower")
+        lower.rowconfigure(1, weight=1)
+        self._section(lower, "General", 0, column=0, padx=0)
+        self._section(lower, "Preview", 0, column=1, padx=(self.px(16), 0))
+        self._general(lower).grid(row=1, column=0, sticky="nsew")
+        self._preview_pane(lower).grid(row=1, column=1, sticky="nsew", padx=(self.px(16), 0))
+        self._footer(root).grid(row=1, column=0, sticky="ew")
+
+        for var_key, var in self.vars.items():
+            var.trace_add("write", lambda *_a, k=var_key: self._changed(k))
+        root.bind("<Return>", self._on_return)
+        root.bind("<KP_Enter>", self._on_return)
+        root.bind("<Escape>", lambda _e: self.cancel())
+        root.protocol("WM_DELETE_WINDOW", self.cancel)
+        self._pin_label_colors(root)
+        root.bind("<Map>", lambda _e: self._schedule_dump(), add="+")
+        root.bind("<FocusIn>", lambda e: self._on_focus(e, True), add="+")
+        root.bind("<FocusOut>", lambda e: self._on_focus(e, False), add="+")
+        self._refresh()
+        self._fit()
+        first = self.inputs[f"reminders.{KIND_IDS[0]}.enabled"]
+        root.after_idle(first.focus_set)
+
+    # ------------------------------------------------------------------ helpers
+    def px(self, n: float) -> int:
+        return round(n * self.scale)
+
+    def _styles(self) -> None:
+        s = ttk.Style(self.root)
+        s.configure("Kind.TCheckbutton", font="SunValleyBodyStrongFont")
+        s.configure("Status.TLabel", foreground=self.colors["error"])
+
+    def _pin_label_colors(self, widget: tk.Misc) -> None:
+        """Give styled labels their colours explicitly: sv_ttk runs tk_setPalette on every
+        <<ThemeChanged>>, which recolours labels whose colours are still the defaults."""
+        style = ttk.Style(self.root)
+        for child in widget.winfo_children():
+            if child.winfo_class() == "TLabel" and str(child.cget("style")):
+                for option in ("foreground", "background"):
+                    color = style.lookup(str(child.cget("style")), option)
+                    if color and color != style.lookup(".", option):
+                        child.configure(**{option: color})
+            self._pin_label_colors(child)
+
+    def _section(self, parent, text: str, row: int, column: int = 0, padx=None) -> None:
+        pad = self.px(20) if padx is None else padx
+        ttk.Label(parent, text=text, style="Section.TLabel").grid(
+            row=row, column=column, sticky="w", padx=pad, pady=(self.px(12), self.px(5)))
+
+    def _card(self, parent) -> ttk.Frame:
+        card = ttk.Frame(parent, style="Card.TFrame", padding=self.px(14))
+        return card
+
+    def _var(self, key: str) -> tk.Variable:
+        value = self.state.get(key)
+        var = tk.BooleanVar(self.root, value) if isinstance(value, bool) \
+            else tk.StringVar(self.root, value)
+        self.vars[key] = var
+        return var
+
+    def _text_input(self, parent, key: str, width: int) -> ttk.Widget:
+        f = FIELDS[key]
+        var = self._var(key)
+        if f.presets:
+            widget = ttk.Combobox(parent, textvariable=var, values=list(f.presets),
+                                  width=width, justify="right")
+        else:
+            widget = ttk.Entry(parent, textvariable=var, width=width, justify="center")
+        widget.bind("<FocusOut>", lambda e: e.widget.selection_clear(), add="+")
+        widget.bind("<Control-a>", self._select_all)
+        widget.bind("<Control-A>", self._select_all)
+        widget.bind("<<TraverseIn>>", lambda _e, w=widget: self.scroller.show(w), add="+")
+        self.inputs[key] = widget
+        return widget
+
+    @staticmethod
+    def _select_all(event) -> str:
+        event.widget.selection_range(0, "end")
+        event.widget.icursor("end")
+        return "break"
+
+    def _error_label(self, parent, key: str, wrap: int = 0) -> ttk.Label:
+        label = ttk.Label(parent, text="", style="Error.TLabel", justify="left",
+                          wraplength=self.px(wrap))
+        self.error_labels[key] = label
+        return label
+
+    # ------------------------------------------------------------------ parts
+    def _header(self, parent) -> ttk.Frame:
+        frame = ttk.Frame(parent)
+        frame.columnconfigure(1, weight=1)
+        if self.icon is not None:
+            ttk.Label(frame, image=self.icon).grid(row=0, column=0, rowspan=2, sticky="w",
+                                                   padx=(0, self.px(12)))
+        ttk.Label(frame, text="movebreak settings", style="Subtitle.TLabel").grid(
+            row=0, column=1, sticky="sw")
+        ttk.Label(frame, text="Reminders to stand up, check your posture and stretch. "
+                              "Changes apply as soon as you save.",
+                  style="Muted.TLabel").grid(row=1, column=1, sticky="nw", pady=(self.px(2), 0))
+        return frame
+
+    def _load_icons(self) -> None:
+        """Window icon and header picture from the packaged PNGs (skipped if missing)."""
+        self.icon = None
+        try:
+            from movebreak.adapters.icons import icon_path
+            big = icon_path("normal", 64)
+            if big is not None:
+                self._window_icon = tk.PhotoImage(master=self.root, file=str(big))
+                self.root.iconphoto(True, self._window_icon)
+            header = icon_path("normal", 64 if self.scale >= 1.5 else 32)
+            if header is not None:
+                self.icon = tk.PhotoImage(master=self.root, file=str(header))
+        except (ImportError, tk.TclError, OSError):
+            self.icon = None
+
+    def _banner(self, parent) -> ttk.Frame | None:
+        problems = [p for p in self.loaded.problems if p.severity in ("error", "warning")]
+        if self.loaded.backup is not None:
+            note = f"A copy of the file as it was is kept at {self.loaded.backup}."
+        else:
+            note = ""
+        if not problems:
+            return None
+        errors = any(p.severity == "error" for p in problems)
+        kind = "Banner" if errors else "Note"  # red-ish for errors, yellow for notes
+        frame = ttk.Frame(parent, style=f"{kind}.TFrame", padding=self.px(12))
+        frame.columnconfigure(0, weight=1)
+        if errors:
+            title = ("⚠  The settings file has problems. Values that could not be read show "
+                     "their defaults; Save writes a clean file.")
+        else:
+            title = ("ⓘ  The settings file has entries movebreak does not know. They are kept "
+                     "as they are when you save.")
+        ttk.Label(frame, text=title, style=f"{kind}.TLabel",
+                  font="SunValleyBodyStrongFont").grid(row=0, column=0, sticky="w")
+        lines = [f"•  {p.message}" for p in problems[:6]]
+        if len(problems) > 6:
+            lines.append(f"…and {len(problems) - 6} more")
+        if note:
+            lines.append(note)
+        text = ttk.Label(frame, text="\n".join(lines), style=f"{kind}.TLabel", justify="left")
+        text.grid(row=1, column=0, sticky="ew", pady=(self.px(4), 0))
+        frame.bind("<Configure>", lambda e: text.configure(wraplength=max(200, e.width - 30)))
+        self.banner_label = text
+        return frame
+
+    def _reminders(self, parent) -> ttk.Frame:
+        card = self._card(parent)
+        card.columnconfigure(1, weight=1)
+        for r, kind in enumerate(KIND_IDS):
+            k = KINDS[kind]
+            ekey, ikey = f"reminders.{kind}.enabled", f"reminders.{kind}.interval"
+            check = ttk.Checkbutton(card, text=k.title, variable=self._var(ekey),
+                                    style="Kind.TCheckbutton")
+            check.grid(row=r, column=0, sticky="w", pady=self.px(3))
+            self.inputs[ekey] = check
+            summary = ttk.Label(card, text=k.summary, style="Muted.TLabel", takefocus=False)
+            summary.grid(row=r, column=1, sticky="w", padx=(self.px(12), self.px(12)))
+            err = self._error_label(card, ikey)
+            err.grid(row=r, column=1, sticky="w", padx=(self.px(12), self.px(12)))
+            err.grid_remove()
+            self.error_partners[ikey] = summary
+            ttk.Label(card, text="every").grid(row=r, column=2, sticky="e", padx=(0, self.px(8)))
+            combo = self._text_input(card, ikey, 7)
+            combo.grid(row=r, column=3, sticky="e", pady=self.px(3))
+            unit = ttk.Label(card, text="min", width=4)
+            unit.grid(row=r, column=4, sticky="w", padx=(self.px(8), 0))
+            self.unit_labels[ikey] = unit
+            for w in (check, summary, combo):
+                w.bind("<Enter>", lambda _e, kd=kind: self._show_preview(kd), add="+")
+            for w in (check, combo):
+                w.bind("<FocusIn>", lambda _e, kd=kind: self._show_preview(kd), add="+")
+            check.bind("<<TraverseIn>>", lambda _e, w=check: self.scroller.show(w), add="+")
+            self._wrapped.append((summary, err))
+
+        def wrap(_event=None) -> None:  # narrow window (large scale): wrap the summaries
+            width = max(self.px(120), card.grid_bbox(1, 0)[2] - self.px(24))
+            for pair in self._wrapped:
+                for label in pair:
+                    if int(label.cget("wraplength") or 0) != width:
+                        label.configure(wraplength=width)
+        card.bind("<Configure>", wrap, add="+")
+        return card
+
+    def _general(self, parent) -> ttk.Frame:
+        card = self._card(parent)
+        card.columnconfigure(3, weight=1)
+        py = self.px(4)
+
+        def duration_row(row: int, key: str, before: str, after: str) -> None:
+            ttk.Label(card, text=before).grid(row=row, column=0, sticky="w", pady=py)
+            self._text_input(card, key, 6).grid(row=row, column=1, sticky="w",
+                                                padx=self.px(8), pady=py)
+            unit = ttk.Label(card, text="min", width=4)
+            unit.grid(row=row, column=2, sticky="w")
+            self.unit_labels[key] = unit
+            hint = ttk.Label(card, text=after, style="Muted.TLabel")
+            hint.grid(row=row, column=3, sticky="w", padx=(self.px(4), 0))
+            err = self._error_label(card, key, wrap=220)
+            err.grid(row=row, column=3, sticky="w", padx=(self.px(4), 0))
+            err.grid_remove()
+            self.error_partners[key] = hint
+
+        duration_row(0, "general.snooze", "Snooze for", "when you press Snooze")
+        duration_row(1, "general.natural_break", "Natural break after", "away from the computer")
+
+        hours_key = "general.working_hours.enabled"
+        hours = ttk.Checkbutton(card, text="Only remind during working hours",
+                                variable=self._var(hours_key), style="Switch.TCheckbutton")
+        hours.grid(row=4, column=0, columnspan=4, sticky="w", pady=(self.px(10), py))
+        self.inputs[hours_key] = hours
+
+        times = ttk.Frame(card)
+        times.grid(row=5, column=0, columnspan=4, sticky="w", padx=(self.px(28), 0))
+        ttk.Label(times, text="from").grid(row=0, column=0, padx=(0, self.px(8)))
+        self._text_input(times, "general.working_hours.start", 6).grid(row=0, column=1)
+        ttk.Label(times, text="to").grid(row=0, column=2, padx=self.px(8))
+        self._text_input(times, "general.working_hours.end", 6).grid(row=0, column=3)
+        for col, key in ((4, "general.working_hours.start"), (5, "general.working_hours.end")):
+            err = self._error_label(times, key, wrap=200)
+            err.grid(row=0, column=col, sticky="w", padx=(self.px(10), 0))
+            err.grid_remove()
+
+        days = ttk.Frame(card)
+        days.grid(row=8, column=0, columnspan=4, sticky="w", padx=(self.px(28), 0),
+                  pady=(self.px(6), 0))
+        for i, (day, label) in enumerate(zip(DAY_NAMES, DAY_LABELS)):
+            key = f"general.working_days.{day}"
+            b = ttk.Checkbutton(days, text=label, variable=self._var(key),
+                                style="Toggle.TButton", width=4)
+            b.grid(row=0, column=i, padx=(0, self.px(4)))
+            self.inputs[key] = b
+        err = self._error_label(days, DAYS_KEY, wrap=160)
+        err.grid(row=0, column=7, sticky="w", padx=(self.px(6), 0))
+        err.grid_remove()
+
+        for row, key in ((10, "general.sound"), (11, "general.autostart")):
+            c = ttk.Checkbutton(card, text=FIELDS[key].label, variable=self._var(key),
+                                style="Switch.TCheckbutton")
+            c.grid(row=row, column=0, columnspan=4, sticky="w",
+                   pady=(self.px(8) if row == 10 else py, py))
+            self.inputs[key] = c
+        for key in (hours_key, "general.sound", "general.autostart"):
+            w = self.inputs[key]
+            w.bind("<<TraverseIn>>", lambda _e, w=w: self.scroller.show(w), add="+")
+        return card
+
+    def _preview_pane(self, parent) -> ttk.Frame:
+        card = self._card(parent)
+        card.columnconfigure(0, weight=1)
+        self.pv_app = ttk.Label(card, text="movebreak · now", style="Muted.TLabel")
+        self.pv_app.grid(row=0, column=0, sticky="w")
+        self.pv_title = ttk.Label(card, text="", style="Strong.TLabel")
+        self.pv_title.grid(row=1, column=0, sticky="w", pady=(self.px(4), 0))
+        self.pv_body = ttk.Label(card, text="", justify="left", wraplength=self.px(260))
+        self.pv_body.grid(row=2, column=0, sticky="new", pady=(self.px(4), 0))
+        actions = ttk.Frame(card)
+        actions.grid(row=3, column=0, sticky="w", pady=(self.px(12), 0))
+        self.pv_actions = []
+        for i in range(3):
+            chip = ttk.Label(actions, text="", style="Chip.TLabel")
+            chip.grid(row=0, column=i, padx=(0, self.px(6)))
+            self.pv_actions.append(chip)
+        self.pv_when = ttk.Label(card, text="", style="Muted.TLabel", justify="left")
+        self.pv_when.grid(row=4, column=0, sticky="w", pady=(self.px(6), 0))
+        card.rowconfigure(5, weight=1)
+        tip = ttk.Label(card, text="Point at a reminder or Tab to it to preview it.",
+                        style="Muted.TLabel", justify="left")
+        tip.grid(row=5, column=0, sticky="sw", pady=(self.px(10), 0))
+
+        def wrap(event) -> None:
+            width = max(self.px(160), event.width - self.px(32))
+            self.pv_body.configure(wraplength=width)
+            tip.configure(wraplength=width)
+        card.bind("<Configure>", wrap)
+        return card
+
+    def _footer(self, parent) -> ttk.Frame:
+        frame = ttk.Frame(parent, padding=(self.px(20), self.px(10), self.px(20), self.px(16)))
+        frame.columnconfigure(0, weight=1)
+        ttk.Separator(frame).grid(row=0, column=0, columnspan=3, sticky="ew",
+                                  pady=(0, self.px(10)))
+        self.status = ttk.Label(frame, text="", style="Status.TLabel", justify="left")
+        self.status.grid(row=1, column=0, columnspan=3, sticky="w", pady=(0, self.px(6)))
+        self.status.grid_remove()
+        safety_text = f"⚠  {safety.SHORT} Stretches should never hurt."
+        self.safety_label = ttk.Label(frame, text=safety_text, style="Safety.TLabel",
+                                      justify="left")
+        self.safety_label.grid(row=2, column=0, sticky="w", padx=(0, self.px(16)))
+        frame.bind("<Configure>", lambda e: (
+            self.safety_label.configure(wraplength=max(self.px(200), e.width - self.px(260))),
+            self.status.configure(wraplength=max(self.px(200), e.width - self.px(40)))))
+        self.cancel_button = ttk.Button(frame, text="Cancel", command=self.cancel,
+                                        width=10, name="cancel")
+        self.cancel_button.grid(row=2, column=1, padx=(0, self.px(8)))
+        self.save_button = ttk.Button(frame, text="Save", command=self.save,
+                                      style="Accent.TButton", width=10, name="save")
+        self.save_button.grid(row=2, column=2)
+        return frame
+
+    def _fit(self) -> None:
+        """Size the window to its content, scrolling only beyond the screen's height."""
+        for _ in range(3):  # wraplengths follow the first layout; let heights settle
+            self.root.update_idletasks()
+        body = self.scroller.body
+        want_w = body.winfo_reqwidth()
+        want_h = body.winfo_reqheight()
+        footer_h = self.root.grid_slaves(row=1, column=0)[0].winfo_reqheight()
+        room_h = self.root.winfo_screenheight() - footer_h - 48  # window title bar, panel
+        room_w = self.root.winfo_screenwidth() - 32
+        self.scroller.max_size = (room_w, room_h)
+        self.scroller.canvas.configure(width=min(want_w, room_w), height=min(want_h, room_h))
+        self.root.minsize(min(want_w, room_w) // 2, min(want_h, room_h) // 2)
+
+    # ------------------------------------------------------------------ behaviour
+    def _changed(self, key: str) -> None:
+        var = self.vars[key]
+        try:
+            value = var.get()
+        except tk.TclError:
+            return
+        self.state.set(key, bool(value) if FIELDS[key].type == "bool" else str(value))
+        if self.status_text and not self.saved:
+            self._set_status("")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Re-validate and update every mark, the Save button, units and the preview."""
+        self.errors = validate(self.state)
+        for key, label in self.error_labels.items():
+            text = self.errors.get(key, "")
+            label.configure(text=text)
+            partner = self.error_partners.get(key)
+            if text:
+                if partner is not None:
+                    partner.grid_remove()
+                label.grid()
+            else:
+                label.grid_remove()
+                if partner is not None:
+                    partner.grid()
+        for key, widget in self.inputs.items():
+            if isinstance(widget, (ttk.Entry, ttk.Combobox)):
+                widget.state(["invalid"] if key in self.errors else ["!invalid"])
+        for key, unit in self.unit_labels.items():
+            text = str(self.state.get(key)).strip()
+            unit.configure(text="min" if text.isdigit() else "")
+        hours_on = bool(self.state.get("general.working_hours.enabled"))
+        for key in ("general.working_hours.start", "general.working_hours.end",
+                    *(f"general.working_days.{d}" for d in DAY_NAMES)):
+            self.inputs[key].state(["!disabled"] if hours_on else ["disabled"])
+        self.save_button.state(["disabled"] if self.errors else ["!disabled"])
+        self._show_preview(self.preview_kind)
+        self._schedule_dump()
+
+    def _show_preview(self, kind: str) -> None:
+        self.preview_kind = kind
+        p = preview(kind)
+        self.pv_title.configure(text=p.title)
+        self.pv_body.configure(text=p.body)
+        snooze = self.state.get("general.snooze")
+        snooze_text = f"Snooze {snooze} min" if str(snooze).strip().isdigit() else "Snooze"
+        for chip, text in zip(self.pv_actions, ("Done", snooze_text, "Skip")):
+            chip.configure(text=text)
+        if f"reminders.{kind}.interval" in self.errors:
+            when = "Fix the interval to see when it comes."
+        elif not self.state.get(f"reminders.{kind}.enabled"):
+            when = "This reminder is off."
+        else:
+            interval = str(self.state.get(f"reminders.{kind}.interval")).strip()
+            if interval.isdigit():
+                interval = human_duration(int(interval) * 60)
+            when = f"Shown every {interval} while you are at the computer."
+        self.pv_when.configure(text=when)
+
+    def _set_status(self, text: str) -> None:
+        self.status_text = text
+        self.status.configure(text=text)
+        if text:
+            self.status.grid()
+        else:
+            self.status.grid_remove()
+        self._schedule_dump()
+
+    def _on_return(self, event) -> str:
+        widget = self.root.focus_get()
+        if isinstance(widget, ttk.Button):
+            widget.invoke()
+        else:
+            self.save()
+        return "break"
+
+    def save(self) -> bool:
+        """Validate, write the file, switch start at login, tell the app; close on success."""
+        self.errors = validate(self.state)
+        if self.errors:
+            self._refresh()
+            self.root.bell()
+            first = next(k for k in FIELDS if k in self.errors) if any(
+                k in FIELDS for k in self.errors) else None
+            if first is not None:
+                self.inputs[first].focus_set()
+            count = len(self.errors)
+            self._set_status(f"Not saved: {count} field{'s' if count > 1 else ''} "
+                             "marked in red need a valid value.")
+            return False
+        settings = to_settings(self.state)
+        try:
+            storage.save_config(self.path, settings, self.loaded.extra)
+        except storage.ConfigError as e:
+            self.root.bell()
+            self._set_status(f"Not saved: {e}. Your changes are still here; fix the problem "
+                             "and press Save again.")
+            return False
+        notes = []
+        want = settings.autostart
+        if want != self._autostart_was:
+            try:
+                autostart.enable() if want else autostart.disable()
+            except OSError as e:
+                notes.append(f"could not change start at login ({e})")
+        try:
+            ipc.request(storage.runtime_dir(), "reload", timeout=5)
+        except ipc.NotRunning:
+            pass  # nothing running; the next start reads the file
+        except (RuntimeError, OSError) as e:
+            notes.append(f"the running movebreak did not take the change ({e}); it will pick "
+                         "it up within a minute")
+        self.saved = True
+        if notes:
+            self._set_status("Saved, but " + "; ".join(notes) + ".")
+            self.save_button.configure(text="Close", command=self.close)
+            self._dump()
+            return True
+        self._dump(event="saved")
+        self.close()
+        return True
+
+    def cancel(self) -> None:
+        self._dump(event="cancelled")
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.root.destroy()
+        except tk.TclError:
+            pass
+
+    def _on_focus(self, event, inside: bool) -> None:
+        if event.widget is self.root:
+            self.has_focus = inside
+        self._schedule_dump()
+
+    # ------------------------------------------------------------------ debug hook
+    def _schedule_dump(self) -> None:
+        if self.debug_file and not self._dump_pending:
+            self._dump_pending = True
+            self.root.after_idle(self._dump)
+
+    def visible_state(self) -> dict:
+        """What the window shows now (read back from the widgets)."""
+        focus = self.root.focus_get()
+        focus_key = next((k for k, w in self.inputs.items() if w is focus),
+                         str(focus).rsplit(".", 1)[-1] if focus is not None else None)
+        shown = {k: str(lbl.cget("text")) for k, lbl in self.error_labels.items()
+                 if lbl.winfo_ismapped() and lbl.cget("text")}
+        return {
+            "pid": os.getpid(),
+            "title": self.root.title(),
+            "scale": self.scale,
+            "values": {k: v.get() for k, v in self.vars.items()},
+            "errors": dict(self.errors),
+            "shown_errors": shown,
+            "error_geometry": {k: geometry(self.error_labels[k]) for k in shown},
+            "input_geometry": {k: geometry(w) for k, w in self.inputs.items()},
+            "save_enabled": not self.save_button.instate(["disabled"]),
+            "focus": focus_key,
+            "has_focus": self.has_focus,
+            "status": self.status_text,
+            "saved": self.saved,
+            "banner": getattr(self, "banner_label", None) is not None,
+            "window": [self.root.winfo_rootx(), self.root.winfo_rooty(),
+                       self.root.winfo_width(), self.root.winfo_height()],
+            "yview": list(self.scroller.canvas.yview()),
+            "fits": {"req_w": self.root.winfo_reqwidth(), "req_h": self.root.winfo_reqheight()},
+        }
+
+    def _dump(self, event: str = "changed") -> None:
+        self._dump_pending = False
+        if not self.debug_file:
+            return
+        try:
+            self.root.update_idletasks()
+            data = self.visible_state()
+        except tk.TclError:
+            return
+        data["event"] = event
+        write_debug(self.debug_file, data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the window for `--config FILE`; returns when it closes (0), 1 without a display."""
+    parser = argparse.ArgumentParser(prog="movebreak settings")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="config file to edit")
+    args = parser.parse_args(argv)
+    path = storage.config_path(args.config)
+    loaded = storage.load_config(path)
+    root = open_root()
+    if root is None:
+        print(f"movebreak settings: edit {path} instead", file=sys.stderr)
+        return 1
+    window = SettingsWindow(root, path, loaded,
+                            debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)
+    root.mainloop()
+    return window.result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""The settings form's logic without a display: fields, validation, round trips, preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from movebreak.core.catalog import KIND_IDS, KINDS, exercise_for, reminder_body
+from movebreak.core.durations import parse_duration
+from movebreak.core.settings import (
+    DAY_NAMES,
+    INTERVAL_RANGE,
+    NATURAL_BREAK_RANGE,
+    SNOOZE_RANGE,
+    KindSettings,
+    Settings,
+    default_settings,
+    validate_field,
+)
+from movebreak.ui.settings_form import (
+    DAYS_KEY,
+    FIELDS,
+    INTERVAL_PRESETS_MIN,
+    FormError,
+    duration_text,
+    form_state,
+    human_duration,
+    preview,
+    to_settings,
+    validate,
+)
+
+DURATION_FIELDS = {k: f for k, f in FIELDS.items() if f.type == "duration"}
+RANGES = {"interval": INTERVAL_RANGE, "snooze": SNOOZE_RANGE,
+          "natural_break": NATURAL_BREAK_RANGE}
+
+
+def range_of(key: str) -> tuple[int, int]:
+    return RANGES[key.rsplit(".", 1)[-1]]
+
+
+def allowed_text(key: str) -> str:
+    lo, hi = range_of(key)
+    return f"{human_duration(lo)} to {human_duration(hi)}"
+
+
+def custom_settings() -> Settings:
+    s = default_settings()
+    s = s.with_kind("move", interval_s=90).with_kind("posture", enabled=False, interval_s=45)
+    s = s.with_kind("nerve_glide", enabled=True, interval_s=5400)
+    return s.with_changes(snooze_s=300, natural_break_s=150,
+                          working_hours=(dt.time(8, 15), dt.time(16, 45)),
+                          working_days=frozenset({0, 2, 4, 5}), sound=True, autostart=True)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def test_every_kind_has_an_enabled_and_an_interval_field_in_catalog_order():
+    kinds = [f.kind for f in FIELDS.values() if f.kind]
+    assert kinds == [k for k in KIND_IDS for _ in range(2)]
+    for kind in KIND_IDS:
+        assert FIELDS[f"reminders.{kind}.enabled"].type == "bool"
+        interval = FIELDS[f"reminders.{kind}.interval"]
+        assert interval.type == "duration" and interval.range_s == INTERVAL_RANGE
+        assert FIELDS[f"reminders.{kind}.enabled"].label == KINDS[kind].title
+
+
+def test_general_fields_cover_the_whole_general_section():
+    for key in ("general.snooze", "general.natural_break", "general.working_hours.enabled",
+                "general.working_hours.start", "general.working_hours.end", "general.sound",
+                "general.autostart", *(f"general.working_days.{d}" for d in DAY_NAMES)):
+        assert key in FIELDS, key
+
+
+def test_presets_are_valid_values_of_their_field():
+    assert set(INTERVAL_PRESETS_MIN) >= {10, 15, 20, 30, 45, 60, 90, 120}
+    for key, f in DURATION_FIELDS.items():
+        assert f.presets, key
+        for preset in f.presets:
+            state = form_state(default_settings())
+            state.set(key, preset)
+            assert key not in validate(state), (key, preset)
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def test_defaults_show_minutes_and_round_trip_identically():
+    s = default_settings()
+    state = form_state(s)
+    assert state.get("reminders.move.interval") == "30"
+    assert state.get("reminders.posture.interval") == "20"
+    assert state.get("general.snooze") == "10"
+    assert state.get("general.working_hours.enabled") is False
+    assert validate(state) == {}
+    assert to_settings(state) == s
+
+
+def test_custom_settings_round_trip_identically():
+    s = custom_settings()
+    state = form_state(s)
+    assert state.get("reminders.move.interval") == "1m30s"
+    assert state.get("reminders.posture.interval") == "45s"
+    assert state.get("reminders.nerve_glide.interval") == "90"
+    assert state.get("general.working_hours.start") == "08:15"
+    assert state.get("general.working_days.wed") is True
+    assert state.get("general.working_days.tue") is False
+    assert to_settings(state) == s
+    assert to_settings(form_state(to_settings(state))) == s
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(
+    intervals=st.lists(st.integers(*INTERVAL_RANGE), min_size=5, max_size=5),
+    enabled=st.lists(st.booleans(), min_size=5, max_size=5),
+    snooze=st.integers(*SNOOZE_RANGE),
+    natural=st.integers(*NATURAL_BREAK_RANGE),
+    hours=st.one_of(st.none(), st.tuples(st.integers(0, 1438), st.integers(1, 1439))),
+    days=st.frozensets(st.integers(0, 6), min_size=1),
+    sound=st.booleans(),
+    auto=st.booleans(),
+)
+def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hours, days, sound,
+                                       auto):
+    wh = None
+    if hours is not None:
+        a, b = sorted(hours)
+        if a == b:
+            b += 1
+        wh = (dt.time(a // 60, a % 60), dt.time(b // 60, b % 60))
+    s = Settings(reminders={k: KindSettings(e, i) for k, e, i in zip(KIND_IDS, enabled, intervals)},
+                 snooze_s=snooze, natural_break_s=natural, working_hours=wh, working_days=days,
+                 sound=sound, autostart=auto)
+    assert to_settings(form_state(s)) == s
+
+
+def test_duration_text_is_what_people_type():
+    assert duration_text(1800) == "30"
+    assert duration_text(60) == "1"
+    assert duration_text(90) == "1m30s"
+    assert duration_text(10) == "10s"
+    assert duration_text(24 * 3600) == "1440"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("key", sorted(DURATION_FIELDS))
+@pytest.mark.parametrize("bad", ["", "   ", "abc", "0", "-5", "1.5", "5 parsecs", "10m10m"])
+def test_bad_duration_is_reported_with_the_allowed_range(key, bad):
+    state = form_state(default_settings())
+    state.set(key, bad)
+    errors = validate(state)
+    assert list(errors) == [key]
+    assert allowed_text(key) in errors[key]
+    with pytest.raises(FormError) as info:
+        to_settings(state)
+    assert info.value.errors == errors
+
+
+@pytest.mark.parametrize("key", sorted(DURATION_FIELDS))
+def test_range_edges(key):
+    lo, hi = range_of(key)
+    state = form_state(default_settings())
+    for ok in (f"{lo}s", f"{hi}s", f"{hi // 60}" if hi % 60 == 0 else f"{hi}s"):
+        state.set(key, ok)
+        assert validate(state) == {}, ok
+    state.set(key, f"{lo - 1}s")
+    assert validate(state)[key].startswith("Too short")
+    state.set(key, f"{hi + 1}s")
+    assert validate(state)[key].startswith("Too long")
+    state.set(key, str(hi // 60 + 1))  # minutes just over the top
+    assert validate(state)[key].startswith("Too long")
+
+
+def test_range_messages_name_each_fields_limits():
+    state = form_state(default_settings())
+    state.set("reminders.move.interval", "0")
+    state.set("general.snooze", "0")
+    state.set("general.natural_break", "0")
+    errors = validate(state)
+    assert "10 s to 24 h" in errors["reminders.move.interval"]
+    assert "1 min to 2 h" in errors["general.snooze"]
+    assert "30 s to 1 h" in errors["general.natural_break"]
+
+
+@pytest.mark.parametrize("text,seconds", [
+    ("1", 60), (" 45 ", 2700), ("1h30m", 5400), ("90s", 90), ("2 hours", 7200),
+    ("10m", 600), ("1h", 3600),
+])
+def test_bare_numbers_are_minutes_and_durations_are_accepted(text, seconds):
+    state = form_state(default_settings())
+    state.set("reminders.stretch.interval", text)
+    assert validate(state) == {}
+    assert to_settings(state).interval("stretch") == seconds
+
+
+@pytest.mark.parametrize("text", ["0", "1", "9s", "10s", "1441", "1440", "abc", "", "1h 30m",
+                                  "25h", "24h", "-1", "3 m", "86401s"])
+def test_form_agrees_with_the_core_validator(text):
+    state = form_state(default_settings())
+    state.set("reminders.core.interval", text)
+    core_text = f"{text.strip()}m" if text.strip().isdigit() else text
+    _, core_error = validate_field("reminders.core.interval", core_text)
+    assert ("reminders.core.interval" in validate(state)) == (core_error is not None)
+
+
+def test_working_hours_are_checked_only_when_on():
+    state = form_state(default_settings())
+    state.set("general.working_hours.start", "25:00")
+    state.set("general.working_hours.end", "nonsense")
+    assert validate(state) == {}
+    assert to_settings(state).working_hours is None
+    state.set("general.working_hours.enabled", True)
+    errors = validate(state)
+    assert "00:00 to 23:59" in errors["general.working_hours.start"]
+    assert "00:00 to 23:59" in errors["general.working_hours.end"]
+
+
+def test_working_hours_end_must_follow_start():
+    state = form_state(default_settings())
+    state.set("general.working_hours.enabled", True)
+    state.set("general.working_hours.start", "17:00")
+    state.set("general.working_hours.end", "09:00")
+    errors = validate(state)
+    assert list(errors) == ["general.working_hours.end"]
+    assert "after 17:00" in errors["general.working_hours.end"]
+    state.set("general.working_hours.start", "9")
+    state.set("general.working_hours.end", "17.30")
+    assert validate(state) == {}
+    assert to_settings(state).working_hours == (dt.time(9, 0), dt.time(17, 30))
+
+
+def test_working_days_need_one_day_while_working_hours_are_on():
+    base = default_settings()
+    state = form_state(base)
+    for d in DAY_NAMES:
+        state.set(f"general.working_days.{d}", False)
+    assert validate(state) == {}  # hours off: days do not matter, the old ones are kept
+    assert to_settings(state).working_days == base.working_days
+    state.set("general.working_hours.enabled", True)
+    assert "Mon to Sun" in validate(state)[DAYS_KEY]
+    state.set("general.working_days.sat", True)
+    state.set("general.working_days.sun", True)
+    assert validate(state) == {}
+    assert to_settings(state).working_days == frozenset({5, 6})
+
+
+def test_bad_input_does_not_clobber_other_fields():
+    state = form_state(default_settings())
+    state.set("reminders.posture.interval", "15")
+    state.set("general.sound", True)
+    state.set("reminders.core.enabled", True)
+    state.set("reminders.move.interval", "abc")
+    assert list(validate(state)) == ["reminders.move.interval"]
+    assert state.get("reminders.posture.interval") == "15"
+    assert state.get("general.sound") is True
+    with pytest.raises(FormError):
+        to_settings(state)
+    assert state.get("reminders.move.interval") == "abc"  # what was typed stays
+    state.set("reminders.move.interval", "25")
+    s = to_settings(state)
+    assert (s.interval("move"), s.interval("posture")) == (1500, 900)
+    assert s.sound is True and s.is_enabled("core")
+
+
+def test_set_rejects_unknown_keys_and_wrong_types():
+    state = form_state(default_settings())
+    with pytest.raises(KeyError):
+        state.set("general.colour", "blue")
+    with pytest.raises(TypeError):
+        state.set("general.sound", "yes")
+    with pytest.raises(TypeError):
+        state.set("general.snooze", 10)
+
+
+def test_an_unchanged_form_keeps_values_the_form_cannot_edit_exactly():
+    s = default_settings().with_kind("move", interval_s=61).with_changes(snooze_s=7199)
+    assert to_settings(form_state(s)) == s
+    assert parse_duration(form_state(s).get("reminders.move.interval")) == 61
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@pytest.mark.parametrize("kind", KIND_IDS)
+def test_preview_is_the_first_reminder_of_each_kind(kind):
+    p = preview(kind)
+    assert p.title == KINDS[kind].title
+    assert p.body == reminder_body(kind, exercise_for(kind, 0))
+    assert p.text().splitlines()[0] == KINDS[kind].title
+    assert p.body in p.text()
+
+
+def test_stretch_preview_carries_the_pain_rule():
+    assert "Sore but safe" in preview("stretch").body
+    assert "Hold 30-60 s" in preview("stretch").body
