@@ -519,6 +519,12 @@ class DesktopRig:
             raise RuntimeError(f"desktop rig: {exc}; trayer log: "
                                + _tail(self.tmp / "trayer.log")) from exc
 
+    def stop_tray(self) -> None:
+        """Kill trayer as a crash would (SIGKILL); `start_tray()` brings a new one."""
+        if self._trayer is not None and self._trayer.poll() is None:
+            self._trayer.kill()
+            self._trayer.wait(5)
+
     def tray_running(self) -> bool:
         return self._trayer is not None and self._trayer.poll() is None
 
