@@ -14,8 +14,10 @@ APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x1
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
             libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin
 APT_BENCH := safeeyes workrave
+# dmenu draws dunst's action list in the notification screenshot.
+APT_SHOTS := suckless-tools
 
-.PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench venv
+.PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench apt-shots venv
 
 run: apt-run $(STAMP)
 	$(PY) -m movebreak run
@@ -26,7 +28,7 @@ test: apt-run apt-test $(STAMP)
 bench: apt-run apt-test apt-bench $(STAMP)
 	$(PY) scripts/bench.py
 
-screenshots: apt-run apt-test $(STAMP)
+screenshots: apt-run apt-test apt-shots $(STAMP)
 	$(PY) scripts/screenshots.py
 	$(PY) scripts/screenshot_settings.py
 
@@ -67,6 +69,9 @@ apt-test:
 
 apt-bench:
 	$(call apt_install,$(APT_BENCH),exit 1;)
+
+apt-shots:
+	$(call apt_install,$(APT_SHOTS),exit 1;)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

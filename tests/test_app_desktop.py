@@ -100,3 +100,24 @@ def test_dunst_killed_mid_run_loses_nothing(desktop_app):
     kinds = [r[0] for r in db.execute("select type from events where kind='move'")]
     db.close()
     assert kinds.count("shown") >= 2 and "done" in kinds
+
+
+def test_doctor_reports_what_works_on_the_desktop(desktop, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, **desktop.env_overrides, MOVEBREAK_CONFIG_DIR=str(tmp_path / "c"),
+               MOVEBREAK_RUNTIME_DIR=str(tmp_path / "r"), MOVEBREAK_DATA_DIR=str(tmp_path / "d"))
+    env.pop("MOVEBREAK_NOTIFIER", None)
+    env.pop("MOVEBREAK_IDLE", None)
+    res = subprocess.run([sys.executable, "-m", "movebreak", "doctor", "--json"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["tray"]["available"] is True and report["tray"]["backend"] == "gtk"
+    assert report["notifications"]["server"] == "dunst"
+    assert report["notifications"]["actions"] is True
+    assert report["notifications"]["chosen"] == "dbus"
+    assert report["idle"]["source"] == "x11" and report["idle"]["idle_seconds"] >= 0
+    assert report["instance"]["running"] is False
+    assert not (tmp_path / "c" / "config.toml").exists()  # doctor only reads

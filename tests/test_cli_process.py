@@ -200,3 +200,16 @@ def test_help_lists_every_command():
                 "quit", "autostart", "doctor"):
         assert cmd in res.stdout
     assert datetime.now(timezone.utc)  # noqa: the help is static text
+
+
+def test_doctor_without_a_desktop_says_why(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    env.update(MOVEBREAK_CONFIG_DIR=str(tmp_path / "c"), MOVEBREAK_RUNTIME_DIR=str(tmp_path / "r"),
+               MOVEBREAK_DATA_DIR=str(tmp_path / "d"), XDG_RUNTIME_DIR=str(tmp_path / "x"))
+    res = subprocess.run([sys.executable, "-m", "movebreak", "doctor"], env=env,
+                         capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert res.returncode == 0
+    assert "reason: no display" in res.stdout
+    assert "chosen: console" in res.stdout and "no session bus" in res.stdout
+    assert "running: False" in res.stdout
