@@ -393,3 +393,15 @@ def test_unwritable_place_gives_null_history(tmp_path):
     assert str(blocker / "history.sqlite") in got.open_error
     got.record("safety_seen")
     assert got.has_seen_safety()
+
+
+def test_routine_counts_as_movement_only_with_a_hold_done():
+    from movebreak.adapters.history import is_movement
+    assert is_movement({"type": "routine", "kind": None,
+                        "detail": {"complete": False, "steps_done": 2, "steps_total": 4}})
+    assert is_movement({"type": "routine", "kind": None,
+                        "detail": {"complete": True, "steps_done": 4, "steps_total": 4}})
+    assert not is_movement({"type": "routine", "kind": None,
+                            "detail": {"complete": False, "steps_done": 0, "steps_total": 4}})
+    assert not is_movement({"type": "done", "kind": "posture", "detail": None})
+    assert is_movement({"type": "done", "kind": "move", "detail": None})

@@ -97,9 +97,14 @@ def _check_event(type: str, detail: Any) -> None:
 
 
 def is_movement(event: dict) -> bool:
-    """Whether an event means the user got up: a done `move` reminder, a natural break, a routine."""
+    """Whether an event means the user got up: a done `move` reminder, a natural break, or a
+    routine with at least one hold done (one opened and closed at once is not a break)."""
     t = event["type"]
-    return t in ("natural", "routine") or (t == "done" and event.get("kind") == "move")
+    if t == "routine":
+        detail = event.get("detail") or {}
+        return detail.get("complete") is True or (detail.get("steps_done") or 0) > 0 \
+            or "steps_done" not in detail
+    return t == "natural" or (t == "done" and event.get("kind") == "move")
 
 
 def _left_at(event: dict) -> datetime:

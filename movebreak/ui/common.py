@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tkinter as tk
@@ -78,11 +79,12 @@ def system_prefers_dark() -> bool:
                 return winreg.QueryValueEx(key, "AppsUseLightTheme")[0] == 0
         if sys.platform == "darwin":
             out = subprocess.run(["defaults", "read", "-g", "AppleInterfaceStyle"],
-                                 capture_output=True, text=True, timeout=1)
+                                 capture_output=True, text=True, timeout=1, check=False)
             return out.stdout.strip().lower() == "dark"
         if shutil.which("gsettings") and os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             out = subprocess.run(["gsettings", "get", "org.gnome.desktop.interface",
-                                  "color-scheme"], capture_output=True, text=True, timeout=1)
+                                  "color-scheme"], capture_output=True, text=True, timeout=1,
+                                 check=False)
             return "dark" in out.stdout
     except (OSError, subprocess.SubprocessError):
         pass
@@ -211,6 +213,40 @@ def write_debug(path: str | None, data: dict) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def on_terminate(root: tk.Tk, callback) -> None:
+    """Run `callback` on the Tk main thread when the process gets SIGTERM (session end, the
+    app quitting). Tk blocks in its own notifier, so on Unix a wake-up pipe watched by Tk makes
+    the signal handler run at once instead of at the next window event."""
+    def handler(_signum, _frame) -> None:
+        try:
+            root.after(0, callback)
+        except (tk.TclError, RuntimeError):
+            pass
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError, AttributeError):  # not the main thread, or no SIGTERM
+        return
+    if not hasattr(root.tk, "createfilehandler") or os.name != "posix":
+        return
+    try:
+        r, w = os.pipe()
+        os.set_blocking(r, False)
+        os.set_blocking(w, False)
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except (OSError, ValueError):
+        return
+
+    def drain(_fd, _mask) -> None:
+        try:
+            while os.read(r, 512):
+                pass
+        except OSError:
+            pass
+
+    root.tk.createfilehandler(r, tk.READABLE, drain)
 
 
 def open_root(class_name: str = "Movebreak") -> tk.Tk | None:

@@ -1,0 +1,572 @@
+"""The guided stretch routine window:
+`python -m movebreak.ui.routine [--config FILE] [--exercise ID] [--hold-seconds N]`.
+
+Its own process (the tray app spawns it; a notification's Start button passes --exercise).
+Everything runs on this process's Tk main thread: a 100 ms `after` timer feeds
+`time.monotonic()` to the pure `RoutineModel` and redraws what changed. History writes are
+short (open, one insert, close). Stopping or closing early records a partial `routine` event;
+finishing records a complete one and offers a one-tap comfort check-in (`checkin` event).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import tkinter as tk
+from datetime import UTC, datetime
+from pathlib import Path
+from tkinter import ttk
+
+from PIL import Image, ImageTk
+
+from movebreak.adapters import storage
+from movebreak.core import safety
+from movebreak.core.catalog import EXERCISES, KINDS, PAIN_RULE, STRETCHES, Exercise
+from movebreak.ui.common import (
+    Look,
+    apply_look,
+    geometry,
+    on_terminate,
+    open_root,
+    pin_label_colors,
+    resource_file,
+    write_debug,
+)
+from movebreak.ui.routine_model import TRANSITION_S, RoutineModel, RoutineState
+
+WINDOW_TITLE = "movebreak stretch routine"
+TICK_MS = 100
+#: Ring colours per phase (Okabe-Ito, as in the charts): working vs. getting ready.
+RING = {"work": "#0072B2", "prompt": "#E69F00", "paused": "#8a8a8a"}
+
+
+def kind_of(exercise: Exercise) -> str | None:
+    """The reminder kind whose rotation holds `exercise` (for the history event)."""
+    for kind in KINDS.values():
+        if exercise in kind.exercises:
+            return kind.id
+    return None
+
+
+def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
+    """Store one event in the history file; returns an error text instead of raising."""
+    from movebreak.adapters.history import History, HistoryError
+    try:
+        with History(storage.history_path()) as hist:
+            hist.record(type_, kind, at=datetime.now(UTC), detail=detail)
+    except HistoryError as e:
+        return f"Could not save this to your history: {e}"
+    except (OSError, ValueError) as e:
+        return f"Could not save this to your history: {e}"
+    return None
+
+
+class RoutineWindow:
+    """The routine on a Tk root. `model` walks the steps; this class only draws and records."""
+
+    def __init__(self, root: tk.Tk, exercises: list[Exercise], *, hold_s: float | None = None,
+                 debug_file: str | None = None) -> None:
+        self.root = root
+        self.debug_file = debug_file
+        transition = TRANSITION_S if hold_s is None else min(TRANSITION_S, hold_s)
+        self.model = RoutineModel(exercises, time.monotonic(), hold_s=hold_s,
+                                  transition_s=transition)
+        self.kind = kind_of(exercises[0])
+        #: what a work step is called on screen: "hold" for stretches, "step" otherwise
+        self.unit = "hold" if all(s.phase == "hold" for s in self.model.steps if s.work) \
+            else "step"
+        self.look: Look = apply_look(root)
+        self.view = "routine"  # "routine" -> "checkin" -> "closing"
+        self.routine_detail: dict | None = None
+        self.checkin_score: int | None = None
+        self.errors: list[str] = []
+        self._shown: tuple | None = None
+        self._photo_for: str | None = None
+        self._photo: ImageTk.PhotoImage | None = None
+        self._timer: str | None = None
+        self._closing = False
+        self.checkin_buttons: dict[int, ttk.Button] = {}
+
+        px = self.look.px
+        root.title(WINDOW_TITLE)
+        root.columnconfigure(0, weight=1)
+        root.rowconfigure(0, weight=1)
+        self.outer = ttk.Frame(root, padding=(px(24), px(18), px(24), px(18)))
+        self.outer.grid(row=0, column=0, sticky="nsew")
+        self.outer.columnconfigure(0, weight=1)
+
+        header = ttk.Frame(self.outer)
+        header.grid(row=0, column=0, sticky="ew")
+        header.columnconfigure(0, weight=1)
+        title = KINDS[self.kind].title if self.kind in KINDS else "Stretch break"
+        ttk.Label(header, text=title, style="Title.TLabel").grid(row=0, column=0, sticky="w")
+        self.progress_text = ttk.Label(header, text="", style="Muted.TLabel")
+        self.progress_text.grid(row=0, column=1, sticky="e")
+        self.progress = ttk.Progressbar(self.outer, mode="determinate",
+                                        maximum=max(1, self.model.steps_total))
+        self.progress.grid(row=1, column=0, sticky="ew", pady=(px(8), px(14)))
+
+        self.body = ttk.Frame(self.outer)
+        self.body.grid(row=2, column=0, sticky="nsew")
+        self.body.columnconfigure(0, weight=1)
+        self._routine_view(self.body)
+
+        self.status = ttk.Label(self.outer, text="", style="Error.TLabel", justify="left",
+                                wraplength=px(600))
+        self.status.grid(row=4, column=0, sticky="w", pady=(px(8), 0))
+        self.status.grid_remove()
+
+        note = ttk.Frame(self.outer, style="Note.TFrame", padding=(px(12), px(8)))
+        note.grid(row=5, column=0, sticky="ew", pady=(px(14), 0))
+        note.columnconfigure(0, weight=1)
+        ttk.Label(note, text=f"{PAIN_RULE} A stretch may feel strong, never painful.",
+                  style="Note.TLabel", font="SunValleyBodyStrongFont").grid(
+            row=0, column=0, sticky="w")
+        self.safety_label = ttk.Label(note, text=f"⚠  {safety.SHORT}", style="Note.TLabel",
+                                      justify="left", wraplength=px(600))
+        self.safety_label.grid(row=1, column=0, sticky="w", pady=(px(2), 0))
+
+        root.bind("<Escape>", lambda _e: self.close_early())
+        root.bind("<space>", lambda _e: self._key_pause())
+        root.bind("<Right>", lambda _e: self._key_skip())
+        root.bind("<Key>", self._on_key, add="+")
+        root.protocol("WM_DELETE_WINDOW", self.close_early)
+        on_terminate(root, self.close_early)
+        root.bind("<Destroy>", self._on_destroy, add="+")
+        pin_label_colors(root)
+        self._render(force=True)
+        self._center()
+        root.after_idle(root.focus_force)
+        self._timer = root.after(TICK_MS, self._tick)
+
+    # ------------------------------------------------------------------ building
+    def _routine_view(self, parent: ttk.Frame) -> None:
+        px = self.look.px
+        self.routine_frame = ttk.Frame(parent)
+        self.routine_frame.grid(row=0, column=0, sticky="nsew")
+        self.routine_frame.columnconfigure(0, weight=1)
+
+        card = ttk.Frame(self.routine_frame, style="Card.TFrame", padding=px(14))
+        card.grid(row=0, column=0, sticky="ew")
+        card.columnconfigure(1, weight=1)
+        self.picture = ttk.Label(card)
+        self.picture.grid(row=0, column=0, rowspan=4, sticky="nw", padx=(0, px(16)))
+        self.name_label = ttk.Label(card, text="", style="Subtitle.TLabel")
+        self.name_label.grid(row=0, column=1, sticky="w")
+        self.position_label = ttk.Label(card, text="", style="Muted.TLabel")
+        self.position_label.grid(row=1, column=1, sticky="w", pady=(px(2), px(6)))
+        self.instruction = ttk.Label(card, text="", style="Body.TLabel", justify="left",
+                                     wraplength=px(330))
+        self.instruction.grid(row=2, column=1, sticky="nw")
+        self.numbers = ttk.Label(card, text="", style="Muted.TLabel", justify="left",
+                                 wraplength=px(330))
+        self.numbers.grid(row=3, column=1, sticky="nw", pady=(px(6), 0))
+
+        timer = ttk.Frame(self.routine_frame)
+        timer.grid(row=1, column=0, pady=(px(16), 0))
+        size = px(170)
+        self.ring_size = size
+        self.ring = tk.Canvas(timer, width=size, height=size, highlightthickness=0,
+                              borderwidth=0, background=self.look.colors["bg"])
+        self.ring.grid(row=0, column=0, rowspan=3, padx=(0, px(20)))
+        m, w = px(10), px(12)
+        self.ring_width = w
+        self.ring.create_oval(m, m, size - m, size - m, outline=self.look.colors["track"],
+                              width=w)
+        self.ring_arc = self.ring.create_arc(m, m, size - m, size - m, start=90, extent=-359.9,
+                                             style="arc", outline=RING["work"], width=w)
+        self.ring_text = self.ring.create_text(size / 2, size / 2 - px(8), text="",
+                                               font=self.look.font(54, "bold"),
+                                               fill=self.look.colors["fg"])
+        self.ring_unit = self.ring.create_text(size / 2, size / 2 + px(30), text="seconds",
+                                               font=self.look.font(13),
+                                               fill=self.look.colors["muted"])
+        self.side_label = ttk.Label(timer, text="", style="Subtitle.TLabel")
+        self.side_label.grid(row=0, column=1, sticky="sw")
+        self.prompt_label = ttk.Label(timer, text="", style="Large.TLabel", justify="left",
+                                      wraplength=px(300))
+        self.prompt_label.grid(row=1, column=1, sticky="w", pady=(px(4), 0))
+        self.next_label = ttk.Label(timer, text="", style="Muted.TLabel", justify="left",
+                                    wraplength=px(300))
+        self.next_label.grid(row=2, column=1, sticky="nw", pady=(px(6), 0))
+
+        buttons = ttk.Frame(self.routine_frame)
+        buttons.grid(row=2, column=0, sticky="ew", pady=(px(16), 0))
+        buttons.columnconfigure(0, weight=1)
+        # No keyboard focus on these: Space, Right and Escape always mean pause, skip, close
+        # (a focused button would take Space for itself).
+        self.pause_button = ttk.Button(buttons, text="Pause", width=10, style="Accent.TButton",
+                                       command=self.toggle_pause, takefocus=False)
+        self.pause_button.grid(row=0, column=1, padx=(0, px(8)))
+        self.skip_button = ttk.Button(buttons, text="Skip step", width=10, command=self.skip,
+                                      takefocus=False)
+        self.skip_button.grid(row=0, column=2, padx=(0, px(8)))
+        self.stop_button = ttk.Button(buttons, text="Stop", width=8, command=self.stop,
+                                      takefocus=False)
+        self.stop_button.grid(row=0, column=3)
+        ttk.Label(buttons, text="Space pauses · → skips · Esc closes",
+                  style="Muted.TLabel").grid(row=0, column=0, sticky="w")
+
+    def _checkin_view(self) -> None:
+        px = self.look.px
+        self.routine_frame.grid_remove()
+        frame = ttk.Frame(self.body)
+        frame.grid(row=0, column=0, sticky="nsew")
+        frame.columnconfigure(0, weight=1)
+        self.checkin_frame = frame
+        st = self.model.state()
+        unit = self.unit + "s"
+        if st.complete:
+            head, sub = "Well done!", f"Every {self.unit} done ({st.steps_total} of {st.steps_total})."
+        elif st.finished:
+            head = "Routine finished"
+            sub = f"{st.steps_done} of {st.steps_total} {unit} done; skipping one is fine."
+        else:
+            head = "Stopped early, and that's fine"
+            sub = f"{st.steps_done} of {st.steps_total} {unit} done. Every bit of movement counts."
+        ttk.Label(frame, text=head, style="Subtitle.TLabel").grid(row=0, column=0, sticky="w")
+        ttk.Label(frame, text=sub, style="Muted.TLabel").grid(row=1, column=0, sticky="w",
+                                                              pady=(px(2), px(16)))
+        card = ttk.Frame(frame, style="Card.TFrame", padding=px(16))
+        card.grid(row=2, column=0, sticky="ew")
+        card.columnconfigure(0, weight=1)
+        ttk.Label(card, text="How comfortable do you feel right now?",
+                  style="Strong.TLabel").grid(row=0, column=0, sticky="w")
+        ttk.Label(card, text="Optional, one tap. It shows up in your history next to your "
+                             "breaks.", style="Muted.TLabel").grid(row=1, column=0, sticky="w")
+        row = ttk.Frame(card)
+        row.grid(row=2, column=0, sticky="w", pady=(px(12), px(4)))
+        for n in range(11):
+            b = ttk.Button(row, text=str(n), width=3, command=lambda n=n: self.checkin(n))
+            b.grid(row=0, column=n, padx=(0, px(4)))
+            self.checkin_buttons[n] = b
+        ends = ttk.Frame(card)
+        ends.grid(row=3, column=0, sticky="ew")
+        ends.columnconfigure(1, weight=1)
+        ttk.Label(ends, text="0 = very uncomfortable", style="Muted.TLabel").grid(
+            row=0, column=0, sticky="w")
+        ttk.Label(ends, text="10 = very comfortable", style="Muted.TLabel").grid(
+            row=0, column=2, sticky="e")
+        bottom = ttk.Frame(frame)
+        bottom.grid(row=3, column=0, sticky="ew", pady=(px(16), 0))
+        bottom.columnconfigure(0, weight=1)
+        self.thanks = ttk.Label(bottom, text="", style="Strong.TLabel")
+        self.thanks.grid(row=0, column=0, sticky="w")
+        self.skip_checkin = ttk.Button(bottom, text="Skip", width=10, command=self.close)
+        self.skip_checkin.grid(row=0, column=1)
+        pin_label_colors(self.root, frame)
+        self.progress.configure(value=self.model.steps_done)
+        self.progress_text.configure(text=f"{st.steps_done} of {st.steps_total} done")
+        self.root.after_idle(self.skip_checkin.focus_set)
+
+    def _center(self) -> None:
+        self.root.update_idletasks()
+        w, h = self.root.winfo_reqwidth(), self.root.winfo_reqheight()
+        sw, sh = self.root.winfo_screenwidth(), self.root.winfo_screenheight()
+        self.root.geometry(f"+{max(0, (sw - w) // 2)}+{max(0, (sh - h) // 3)}")
+
+    # ------------------------------------------------------------------ time
+    def _tick(self) -> None:
+        self._timer = None
+        if self.view != "routine":
+            return
+        events = self.model.tick(time.monotonic())
+        self._after_events(events)
+        if self.view == "routine":
+            self._timer = self.root.after(TICK_MS, self._tick)
+
+    def _after_events(self, events: list[str]) -> None:
+        if any(e in ("switch", "prepare") for e in events):
+            self.root.bell()
+        self._render()
+        if self.model.finished and self.view == "routine":
+            self.root.bell()
+            self._finish()
+
+    def _finish(self) -> None:
+        self._record_routine()
+        self.view = "checkin"
+        self._checkin_view()
+        self._dump("checkin")
+
+    # ------------------------------------------------------------------ actions
+    def toggle_pause(self) -> None:
+        if self.view != "routine":
+            return
+        self.model.toggle_pause(time.monotonic())
+        self._render()
+
+    def skip(self) -> None:
+        if self.view != "routine":
+            return
+        self._after_events(self.model.advance(time.monotonic()))
+
+    def stop(self) -> None:
+        """Stop button: record what was done, then offer the check-in."""
+        if self.view != "routine":
+            return
+        self.model.stop(time.monotonic())
+        self._record_routine()
+        self.view = "checkin"
+        self._checkin_view()
+        self._dump("checkin")
+
+    def close_early(self) -> None:
+        """Escape / window closed / SIGTERM: record a partial routine if none was, then close."""
+        if self.view == "routine":
+            self.model.stop(time.monotonic())
+            self._record_routine()
+        self.close()
+
+    def _on_destroy(self, _event) -> None:
+        """The window is being destroyed from outside (no WM_DELETE_WINDOW, e.g. `xdotool
+        windowclose`): record the partial routine at the first widget to go, since Xlib may
+        end the process with a BadWindow error before Tk reaches the toplevel itself. This
+        window never destroys widgets of its own before `close`."""
+        if not self._closing:
+            self._closing = True
+            if self.view == "routine":
+                self.model.stop(time.monotonic())
+                self._record_routine()
+
+    def checkin(self, score: int) -> None:
+        if self.view != "checkin" or self.checkin_score is not None:
+            return
+        error = record_event("checkin", None, {"comfort": score, "score": score})
+        if error:
+            self._error(error)
+            return
+        self.checkin_score = score
+        for n, b in self.checkin_buttons.items():
+            b.state(["disabled"] if n != score else ["pressed"])
+        self.thanks.configure(text=f"Saved: {score}/10. Thank you!")
+        self._dump("checkin_saved")
+        self.root.after(900, self.close)
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.view = "closing"
+        self._dump("closed")
+        if self._timer is not None:
+            try:
+                self.root.after_cancel(self._timer)
+            except tk.TclError:
+                pass
+        try:
+            self.root.destroy()
+        except tk.TclError:
+            pass
+
+    def _record_routine(self) -> None:
+        if self.routine_detail is not None:
+            return
+        detail = self.model.summary()
+        ended = self.model.ended if self.model.ended is not None else time.monotonic()
+        detail["duration_s"] = round(max(0.0, ended - self.model.started))
+        self.routine_detail = detail
+        error = record_event("routine", self.kind, detail)
+        if error:
+            self._error(error)
+
+    def _error(self, text: str) -> None:
+        self.errors.append(text)
+        print(f"movebreak routine: {text}", file=sys.stderr)
+        try:
+            self.status.configure(text=text)
+            self.status.grid()
+        except tk.TclError:
+            pass
+
+    def _on_key(self, event) -> None:
+        if self.view == "checkin" and event.char and event.char.isdigit():
+            self.checkin(int(event.char))
+
+    def _key_pause(self) -> str | None:
+        if self.view == "routine":
+            self.toggle_pause()
+            return "break"
+        return None
+
+    def _key_skip(self) -> None:
+        self.skip()
+
+    # ------------------------------------------------------------------ drawing
+    def _render(self, force: bool = False) -> None:
+        st = self.model.state()
+        key = (st.phase, st.exercise.id if st.exercise else None, st.side, st.rep,
+               st.seconds_left, st.paused, st.pump, st.pump_phase, st.steps_done, st.skipped)
+        self._draw_ring(st)
+        if key == self._shown and not force:
+            return
+        self._shown = key
+        ex = st.exercise
+        if ex is not None and ex.id != self._photo_for:
+            self._show_exercise(ex)
+        total = st.steps_total
+        self.progress.configure(value=st.steps_done + st.skipped)
+        self.progress_text.configure(
+            text=f"Exercise {st.exercise_index + 1} of {st.exercise_count} · "
+                 f"{self.unit} {st.step_number} of {total}" if st.exercise_count > 1 else
+            f"{self.unit.capitalize()} {st.step_number} of {total}")
+        self.ring.itemconfigure(self.ring_text, text=str(st.seconds_left))
+        self.ring.itemconfigure(self.ring_unit,
+                                text="paused" if st.paused else
+                                "second" if st.seconds_left == 1 else "seconds")
+        side = ""
+        if st.side and st.phase in ("hold", "pumps"):
+            side = f"{st.side.capitalize()} side"
+            if st.reps > 1:
+                side += f" · {st.rep} of {st.reps}"
+        elif st.phase == "prepare":
+            side = "Get ready"
+        elif st.phase == "switch":
+            side = "Switch sides"
+        elif st.phase == "rest":
+            side = "Short rest"
+        elif st.phase in ("hold", "paced"):
+            side = "Hold" if st.phase == "hold" else "Go"
+            if st.reps > 1:
+                side += f" · {st.rep} of {st.reps}"
+        self.side_label.configure(text=side)
+        prompt = st.prompt
+        if st.phase == "pumps":
+            prompt = f"Pump {st.pump} of {st.pumps}: {prompt.lower()}"
+        if st.paused:
+            prompt = ("Paused while the computer slept. " if st.auto_paused else "Paused. ") + \
+                "Press Resume when you are ready."
+        self.prompt_label.configure(text=prompt)
+        self.next_label.configure(text=self._next_text())
+        self.pause_button.configure(text="Resume" if st.paused else "Pause")
+        self._dump()
+
+    def _next_text(self) -> str:
+        """What comes after the current step: the other side, the next stretch, or the end."""
+        m = self.model
+        cur = m.current
+        if cur is None:
+            return ""
+        for step in m.steps[m.index + 1:]:
+            if not step.work:
+                continue
+            if step.exercise is not cur.exercise:
+                return f"Next: {step.exercise.name}"
+            if not cur.work:  # a prompt before this exercise's next hold
+                return f"Next: {step.side} side" if step.side else ""
+            if step.side and step.side != cur.side:
+                return f"Next: {step.side} side"
+            return "Next: once more"
+        return "Last one, nearly there" if cur.work else ""
+
+    def _draw_ring(self, st: RoutineState) -> None:
+        if st.paused:
+            color = RING["paused"]
+        elif st.phase in ("hold", "pumps", "paced"):
+            color = RING["work"]
+        else:
+            color = RING["prompt"]
+        left = max(0.0, 1.0 - st.fraction)
+        extent = -359.9 * left if left > 0.001 else 0
+        self.ring.itemconfigure(self.ring_arc, extent=extent, outline=color)
+
+    def _show_exercise(self, ex: Exercise) -> None:
+        self._photo_for = ex.id
+        self.name_label.configure(text=ex.name)
+        where = ex.position.capitalize() if ex.position else ""
+        sides = "each side" if ex.sides == 2 else ""
+        self.position_label.configure(text=" · ".join(p for p in (where, sides) if p))
+        self.instruction.configure(text=ex.instruction)
+        ranged = any(r and r[0] != r[1] for r in (ex.hold_s, ex.reps, ex.pulse_hold_s))
+        dose = f"Usual dose: {ex.numbers()}" if ex.numbers() else ""
+        if dose and ranged:
+            dose += " This guide keeps to the short end; repeat if it feels good."
+        self.numbers.configure(text=dose)
+        path = resource_file(f"ex-{ex.id}@2x.png") or resource_file(f"ex-{ex.id}.png")
+        if path is None:
+            self.picture.configure(image="")
+            self.picture.grid_remove()
+            return
+        try:
+            img = Image.open(path).convert("RGBA")
+        except OSError:
+            self.picture.grid_remove()
+            return
+        w, h = self.look.px(240), self.look.px(180)
+        img = img.resize((w, h), Image.Resampling.LANCZOS)
+        bg = Image.new("RGBA", img.size, self.look.colors["bg"])
+        bg.alpha_composite(img)
+        self._photo = ImageTk.PhotoImage(bg.convert("RGB"), master=self.root)
+        self.picture.configure(image=self._photo)
+        self.picture.grid()
+
+    # ------------------------------------------------------------------ debug hook
+    def visible_state(self) -> dict:
+        """What the window shows now (for tests), read back from the widgets."""
+        st = self.model.state()
+        data = {
+            "pid": os.getpid(),
+            "title": self.root.title(),
+            "view": self.view,
+            "phase": st.phase,
+            "exercise": st.exercise.id if st.exercise else None,
+            "side": st.side,
+            "seconds_left": int(self.ring.itemcget(self.ring_text, "text") or 0),
+            "side_text": str(self.side_label.cget("text")),
+            "prompt": str(self.prompt_label.cget("text")),
+            "paused": st.paused,
+            "steps_done": st.steps_done,
+            "steps_total": st.steps_total,
+            "routine_recorded": self.routine_detail,
+            "checkin": self.checkin_score,
+            "errors": list(self.errors),
+            "status": str(self.status.cget("text")),
+            "buttons": {name: geometry(b) for name, b in (
+                ("pause", self.pause_button), ("skip", self.skip_button),
+                ("stop", self.stop_button))},
+            "checkin_buttons": {str(n): geometry(b) for n, b in self.checkin_buttons.items()},
+            "window": geometry(self.root),
+        }
+        return data
+
+    def _dump(self, event: str = "changed") -> None:
+        if not self.debug_file:
+            return
+        try:
+            self.root.update_idletasks()
+            data = self.visible_state()
+        except tk.TclError:
+            return
+        data["event"] = event
+        write_debug(self.debug_file, data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the routine window; 0 when it closes, 1 without a display, 2 for bad arguments."""
+    parser = argparse.ArgumentParser(prog="movebreak routine window")
+    parser.add_argument("--config", metavar="FILE", type=Path,
+                        help="config file (accepted for symmetry with the other windows)")
+    parser.add_argument("--exercise", metavar="ID",
+                        help="one exercise from the catalog (default: the whole stretch "
+                             f"rotation); one of: {', '.join(EXERCISES)}")
+    parser.add_argument("--hold-seconds", type=float, metavar="N",
+                        help="hold each stretch N seconds instead of the catalog's lower bound")
+    args = parser.parse_args(argv)
+    if args.exercise is not None and args.exercise not in EXERCISES:
+        parser.error(f"unknown exercise {args.exercise!r}; one of: {', '.join(EXERCISES)}")
+    if args.hold_seconds is not None and not 0 < args.hold_seconds <= 600:
+        parser.error(f"--hold-seconds must be above 0 and at most 600 (got {args.hold_seconds})")
+    exercises = [EXERCISES[args.exercise]] if args.exercise else list(STRETCHES)
+    root = open_root()
+    if root is None:
+        return 1
+    RoutineWindow(root, exercises, hold_s=args.hold_seconds,
+                  debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)
+    root.mainloop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
