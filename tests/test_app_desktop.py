@@ -9,7 +9,6 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-
 from test_cli_process import RunningApp
 
 pytestmark = pytest.mark.desktop

@@ -202,6 +202,20 @@ def geometry(widget: tk.Misc) -> list[int] | None:
         return None
 
 
+def dump_visible_state(root: tk.Misc, path: str | None, state, event: str) -> None:
+    """Write what a window shows (`state()`, a dict) plus `event` to the debug file, after Tk has
+    laid it out; no-op without a file or once the window is gone. Tk main thread."""
+    if not path:
+        return
+    try:
+        root.update_idletasks()
+        data = state()
+    except tk.TclError:
+        return
+    data["event"] = event
+    write_debug(path, data)
+
+
 def write_debug(path: str | None, data: dict) -> None:
     """Atomically write `data` as JSON to `path` (MOVEBREAK_UI_DEBUG_FILE); no-op without one."""
     if not path:

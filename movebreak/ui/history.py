@@ -30,11 +30,11 @@ from movebreak.ui import charts
 from movebreak.ui.common import (
     Look,
     apply_look,
+    dump_visible_state,
     geometry,
     on_terminate,
     open_root,
     pin_label_colors,
-    write_debug,
 )
 
 WINDOW_TITLE = "movebreak history"
@@ -454,15 +454,7 @@ class HistoryWindow:
         }
 
     def _dump(self, event: str = "shown") -> None:
-        if not self.debug_file:
-            return
-        try:
-            self.root.update_idletasks()
-            data = self.visible_state()
-        except tk.TclError:
-            return
-        data["event"] = event
-        write_debug(self.debug_file, data)
+        dump_visible_state(self.root, self.debug_file, self.visible_state, event)
 
 
 def main(argv: list[str] | None = None) -> int:

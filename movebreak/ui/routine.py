@@ -27,12 +27,12 @@ from movebreak.core.catalog import EXERCISES, KINDS, PAIN_RULE, STRETCHES, Exerc
 from movebreak.ui.common import (
     Look,
     apply_look,
+    dump_visible_state,
     geometry,
     on_terminate,
     open_root,
     pin_label_colors,
     resource_file,
-    write_debug,
 )
 from movebreak.ui.routine_model import TRANSITION_S, RoutineModel, RoutineState
 
@@ -532,15 +532,7 @@ class RoutineWindow:
         return data
 
     def _dump(self, event: str = "changed") -> None:
-        if not self.debug_file:
-            return
-        try:
-            self.root.update_idletasks()
-            data = self.visible_state()
-        except tk.TclError:
-            return
-        data["event"] = event
-        write_debug(self.debug_file, data)
+        dump_visible_state(self.root, self.debug_file, self.visible_state, event)
 
 
 def main(argv: list[str] | None = None) -> int:

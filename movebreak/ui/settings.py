@@ -23,7 +23,12 @@ from movebreak.adapters import autostart, ipc, storage
 from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
 from movebreak.core.settings import DAY_NAMES
-from movebreak.ui.common import apply_look, geometry, open_root, write_debug
+from movebreak.ui.common import (
+    apply_look,
+    dump_visible_state,
+    geometry,
+    open_root,
+)
 from movebreak.ui.settings_form import (
     DAY_LABELS,
     DAYS_KEY,
@@ -647,15 +652,7 @@ class SettingsWindow:
 
     def _dump(self, event: str = "changed") -> None:
         self._dump_pending = False
-        if not self.debug_file:
-            return
-        try:
-            self.root.update_idletasks()
-            data = self.visible_state()
-        except tk.TclError:
-            return
-        data["event"] = event
-        write_debug(self.debug_file, data)
+        dump_visible_state(self.root, self.debug_file, self.visible_state, event)
 
 
 def main(argv: list[str] | None = None) -> int:
