@@ -120,3 +120,33 @@ def test_doctor_reports_what_works_on_the_desktop(desktop, tmp_path):
     assert report["idle"]["source"] == "x11" and report["idle"]["idle_seconds"] >= 0
     assert report["instance"]["running"] is False
     assert not (tmp_path / "c" / "config.toml").exists()  # doctor only reads
+
+
+def test_start_button_opens_the_guided_routine_for_that_stretch(desktop_app, tmp_path):
+    import subprocess
+    app, rig = desktop_app
+    debug = tmp_path / "routine.json"
+    app.cli("quit")
+    app.proc.wait(10)
+    app = RunningApp(tmp_path, CONFIG, extra_env=dict(
+        rig.env_overrides, MOVEBREAK_NOTIFIER="dbus", MOVEBREAK_UI_DEBUG_FILE=str(debug)))
+    try:
+        app.cli("break", "stretch")
+        pending = app.status()["pending"]
+        assert pending["kind"] == "stretch"
+        rig.press_action("Start", summary="Stretch break")
+
+        def window():
+            res = subprocess.run(["xdotool", "search", "--name", "movebreak stretch routine"],
+                                 env=rig.env, capture_output=True, text=True)
+            return res.stdout.split() or None
+        ids = rig.wait_for(window, 15, what="the routine window")
+        state = rig.wait_for(lambda: debug.exists() and json.loads(debug.read_text()), 10,
+                             what="the routine window's state")
+        assert state["exercise"] == "glutes"  # the first stretch of the rotation was shown
+        rig.run(["xdotool", "windowfocus", "--sync", ids[0]])
+        rig.run(["xdotool", "key", "--clearmodifiers", "Escape"])
+        rig.wait_for(lambda: any(t == "routine" for t, _ in history_types(app)), 10,
+                     what="a partial routine recorded when the window is closed")
+    finally:
+        app.stop()
