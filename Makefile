@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 # Desktop pieces the real-desktop tests drive (see shared DESKTOP-TESTING facts in README).
 APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
-            fonts-dejavu-core
+            fonts-dejavu-core faketime
 # What the tray (pystray gtk backend via PyGObject) and the Tk windows need.
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
             libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin
@@ -31,6 +31,7 @@ bench: apt-run apt-test apt-bench $(STAMP)
 screenshots: apt-run apt-test apt-shots $(STAMP)
 	$(PY) scripts/screenshots.py
 	$(PY) scripts/screenshot_settings.py
+	$(PY) scripts/screenshot_windows.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check movebreak tests scripts

@@ -27,7 +27,7 @@ from movebreak.adapters.driver import Driver, utcnow
 from movebreak.core import safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
-from movebreak.core.engine import Engine, EngineError, Event
+from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,13 @@ RETRY_S = 5
 #: Engine events worth keeping in history (the rest are internal).
 RECORDED = {"shown", "done", "snoozed", "skipped", "natural", "paused", "resumed", "away",
             "suspend", "clock_jump"}
+
+
+def watchdog_s() -> int:
+    """The engine's watchdog period: MOVEBREAK_WATCHDOG_S (whole seconds >= 1, for tests that
+    jump the clock) or the default 30 s."""
+    raw = os.environ.get("MOVEBREAK_WATCHDOG_S", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else WATCHDOG_S
 
 
 def say(text: str) -> None:
@@ -78,7 +85,7 @@ class App:
         if problem:
             say(f"movebreak: history problem: {problem}")
 
-        self.engine = Engine(self.settings, self.clock(), tz=tz)
+        self.engine = Engine(self.settings, self.clock(), tz=tz, watchdog_s=watchdog_s())
         self.server = ipc.Server(self.runtime_dir, self.handle_command)
         self.driver = Driver(self._tick, fallback_s=self.engine.watchdog_s, clock=clock)
 
@@ -104,6 +111,9 @@ class App:
             self.show_safety(first_run=True)
 
     def _make_tray(self) -> None:
+        # The icon never draws with GL; unset, GTK loads the GL driver (Mesa/LLVM, ~25 MB) to
+        # pick visuals when it is the session's first GTK client (e.g. started at login).
+        os.environ.setdefault("GDK_GL", "disable")
         try:
             from movebreak.adapters.tray import Tray, tray_unavailable_reason
         except ImportError as e:  # tray adapter missing in this build

@@ -150,3 +150,35 @@ def test_start_button_opens_the_guided_routine_for_that_stretch(desktop_app, tmp
                      what="a partial routine recorded when the window is closed")
     finally:
         app.stop()
+
+
+def test_stepping_away_is_a_natural_break_and_nothing_shows_to_an_empty_chair(xdisplay,
+                                                                               tmp_path):
+    """Real X11 idle time: no input for the natural-break length (30 s here) holds the due move
+    reminder; input from xdotool ends the absence: a natural break, and the move timer
+    restarts from the return."""
+    rig = xdisplay
+    config = CONFIG.replace('interval = "10s"', 'interval = "40s"').replace(
+        'snooze = "1m"', 'snooze = "1m"\nnatural_break = "30s"')
+    env = dict(rig.env_overrides, MOVEBREAK_NOTIFIER="dbus", MOVEBREAK_WATCHDOG_S="2",
+               MOVEBREAK_IDLE="")  # empty: the app picks the real X11 source itself
+    app = RunningApp(tmp_path, config, extra_env=env)
+    try:
+        assert "idle source: x11" in app.wait_for("movebreak running", 5)[1]
+        rig.run(["xdotool", "mousemove", "20", "20"])
+        st = rig.wait_for(lambda: (s := app.status())["away"] and s, 40,
+                          what="the app to notice the user is away")
+        assert st["pending"] is None
+        time.sleep(12)  # the move reminder falls due (40 s) while nobody is there
+        assert app.status()["pending"] is None
+        assert ("shown", "move") not in history_types(app)
+        rig.run(["xdotool", "mousemove", "300", "300"])
+        back = time.time()
+        rig.wait_for(lambda: ("natural", "move") in history_types(app), 10,
+                     what="a natural break recorded")
+        st = app.status()
+        assert st["away"] is False
+        due = datetime.fromisoformat(st["kinds"]["move"]["due"]).timestamp()
+        assert due - back == pytest.approx(40, abs=3)  # restarted from the return
+    finally:
+        app.stop()

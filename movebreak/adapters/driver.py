@@ -46,6 +46,25 @@ class PlannedTrigger(BaseTrigger):
         return f"planned[{self.planned.isoformat()}]"
 
 
+class _Scheduler(BackgroundScheduler):
+    """APScheduler turns the next run time into a sleep using the wall clock, so after the wall
+    clock steps back it would sleep for the size of the step (an hour back: no tick, no reminder
+    for an hour). A tick is never planned more than the watchdog period ahead, so a plan further
+    out than that means the clock went back: run it now and the engine sees the step.
+    Scheduler thread."""
+
+    def __init__(self, max_ahead_s: float, **options) -> None:
+        super().__init__(**options)
+        self._max_ahead = timedelta(seconds=max_ahead_s + 1)
+
+    def _process_jobs(self):
+        job = self.get_job(JOB_ID)
+        if job is not None and job.next_run_time is not None and \
+                job.next_run_time - datetime.now(self.timezone) > self._max_ahead:
+            job.modify(next_run_time=datetime.now(self.timezone))
+        return super()._process_jobs()
+
+
 class Driver:
     """Owns the BackgroundScheduler. `tick` returns the next wanted wake-up (aware datetime)."""
 
@@ -54,8 +73,8 @@ class Driver:
         self._tick = tick
         self._clock = clock
         self._trigger = PlannedTrigger(clock(), fallback_s)
-        self._scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
+        self._scheduler = _Scheduler(
+            fallback_s, timezone=timezone.utc,
             executors={"default": DebugExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
