@@ -145,6 +145,10 @@ def cmd_run(args) -> int:
         app = App(config, use_tray=has_display and not args.no_tray)
     except ipc.AlreadyRunning as e:
         return _err(str(e))
+    if not has_display:
+        app.tray_problem = "no display"
+    elif args.no_tray:
+        app.tray_problem = "--no-tray"
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: app.quit())
     if hasattr(signal, "SIGHUP"):

@@ -84,6 +84,11 @@ def app(tmp_path):
     running.stop()
 
 
+def test_start_line_says_why_there_is_no_tray(app):
+    _, line = app.wait_for("movebreak running", 1)
+    assert "tray: no - no display" in line and "notifications via console" in line
+
+
 def test_reminder_printed_within_a_second_of_due(app):
     due = datetime.fromisoformat(app.status()["kinds"]["move"]["due"]).timestamp()
     stamp, line = app.wait_for("Time to move", 15)
