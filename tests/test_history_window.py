@@ -6,7 +6,6 @@ screenshots of the real screen check that the chart is really drawn.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageColor
+from tk_window import TkWindow
 
 from movebreak.adapters.history import History
 from movebreak.ui.charts import COLORS
@@ -25,64 +25,14 @@ TITLE = "movebreak history"
 LIGHT = COLORS["light"]
 
 
-class Window:
+class Window(TkWindow):
     """One `python -m movebreak.ui.history` process and its X window."""
 
     def __init__(self, desktop, tmp_path: Path, *args: str) -> None:
-        self.desktop = desktop
-        self.tmp = tmp_path
-        self.data_dir = tmp_path / "data"
-        self.data_dir.mkdir(exist_ok=True)
-        self.debug = tmp_path / "history-state.json"
-        env = dict(desktop.env, MOVEBREAK_DATA_DIR=str(self.data_dir),
-                   MOVEBREAK_UI_DEBUG_FILE=str(self.debug), MOVEBREAK_UI_THEME="light")
-        self.proc = subprocess.Popen([sys.executable, "-m", "movebreak.ui.history",
-                                      "--config", str(tmp_path / "config.toml"), *args],
-                                     env=env, stderr=subprocess.PIPE, text=True)
-        try:
-            out = desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                               f"^{TITLE}$"], timeout=20).stdout.split()
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"no window titled {TITLE!r}") from None
-        assert out, "xdotool found no history window"
-        self.wid = out[-1]
-
-    def state(self) -> dict:
-        return json.loads(self.debug.read_text())
-
-    def wait(self, predicate, timeout: float = 15.0, what: str = "window state") -> dict:
-        def check():
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read() if self.proc.stderr else ""
-                raise AssertionError(f"history window exited ({self.proc.returncode}): {err}")
-            st = self.state()
-            return st if predicate(st) else None
-        return self.desktop.wait_for(check, timeout, what)
+        super().__init__(desktop, tmp_path, "movebreak.ui.history", TITLE, *args)
 
     def screenshot(self, name: str) -> Image.Image:
         return Image.open(self.desktop.screenshot(self.tmp / name)).convert("RGB")
-
-    def key(self, *keys: str) -> None:
-        self.desktop.run(["xdotool", "windowfocus", "--sync", self.wid])
-        self.desktop.run(["xdotool", "key", "--clearmodifiers", *keys])
-
-    def click(self, geometry: list[int]) -> None:
-        x, y, w, h = geometry
-        self.desktop.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
-                          "click", "1"])
-
-    def exit_code(self, timeout: float = 10.0) -> int:
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("history window did not close") from None
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
 
 
 @pytest.fixture

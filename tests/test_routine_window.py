@@ -6,15 +6,14 @@ MOVEBREAK_UI_DEBUG_FILE says where its buttons are and what it shows.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from tk_window import TkWindow
 
-from movebreak.adapters.history import History
 from movebreak.core.catalog import STRETCHES
 
 pytestmark = pytest.mark.desktop
@@ -22,72 +21,11 @@ pytestmark = pytest.mark.desktop
 TITLE = "movebreak stretch routine"
 
 
-class Window:
+class Window(TkWindow):
     """One `python -m movebreak.ui.routine` process and its X window."""
 
     def __init__(self, desktop, tmp_path: Path, *args: str) -> None:
-        self.desktop = desktop
-        self.data_dir = tmp_path / "data"
-        self.data_dir.mkdir(exist_ok=True)
-        self.debug = tmp_path / "routine-state.json"
-        env = dict(desktop.env, MOVEBREAK_DATA_DIR=str(self.data_dir),
-                   MOVEBREAK_UI_DEBUG_FILE=str(self.debug), MOVEBREAK_UI_THEME="light")
-        self.proc = subprocess.Popen([sys.executable, "-m", "movebreak.ui.routine",
-                                      "--config", str(tmp_path / "config.toml"), *args],
-                                     env=env, stderr=subprocess.PIPE, text=True)
-        self.wid = self._find()
-
-    def _find(self) -> str:
-        try:
-            out = self.desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                                    f"^{TITLE}$"], timeout=20).stdout.split()
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"no window titled {TITLE!r}: {self.stderr()}") from None
-        assert out, "xdotool found no routine window"
-        return out[-1]
-
-    def stderr(self) -> str:
-        if self.proc.poll() is None:
-            return "(still running)"
-        return self.proc.stderr.read() if self.proc.stderr else ""
-
-    def state(self) -> dict:
-        return json.loads(self.debug.read_text())
-
-    def wait(self, predicate, timeout: float = 20.0, what: str = "window state") -> dict:
-        def check():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"routine window exited early ({self.proc.returncode}): "
-                                     f"{self.stderr()}")
-            st = self.state()
-            return st if predicate(st) else None
-        return self.desktop.wait_for(check, timeout, what)
-
-    def click(self, geometry: list[int]) -> None:
-        x, y, w, h = geometry
-        self.desktop.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
-                          "click", "1"])
-
-    def key(self, *keys: str) -> None:
-        self.desktop.run(["xdotool", "windowfocus", "--sync", self.wid])
-        self.desktop.run(["xdotool", "key", "--clearmodifiers", *keys])
-
-    def exit_code(self, timeout: float = 10.0) -> int:
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("routine window did not close") from None
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
-
-    def events(self, type_: str) -> list[dict]:
-        with History(self.data_dir / "history.sqlite3") as hist:
-            return hist.events(types=(type_,))
+        super().__init__(desktop, tmp_path, "movebreak.ui.routine", TITLE, *args)
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""Test driver for one movebreak Tk window run as its own process on the test desktop.
+
+The window writes what it shows to MOVEBREAK_UI_DEBUG_FILE (read back from its widgets); input
+goes through xdotool (real pointer clicks and key presses through XTEST).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from movebreak.adapters.history import History
+
+
+class TkWindow:
+    """`python -m <module> --config ... *args` and its X window, found by exact title."""
+
+    def __init__(self, desktop, tmp_path: Path, module: str, title: str, *args: str) -> None:
+        self.desktop = desktop
+        self.tmp = tmp_path
+        self.title = title
+        self.data_dir = tmp_path / "data"
+        self.data_dir.mkdir(exist_ok=True)
+        self.debug = tmp_path / f"{module.rsplit('.', 1)[-1]}-state.json"
+        env = dict(desktop.env, MOVEBREAK_DATA_DIR=str(self.data_dir),
+                   MOVEBREAK_UI_DEBUG_FILE=str(self.debug), MOVEBREAK_UI_THEME="light")
+        self.proc = subprocess.Popen([sys.executable, "-m", module,
+                                      "--config", str(tmp_path / "config.toml"), *args],
+                                     env=env, stderr=subprocess.PIPE, text=True)
+        self.wid = self._find()
+
+    def _find(self) -> str:
+        try:
+            out = self.desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
+                                    f"^{self.title}$"], timeout=20).stdout.split()
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"no window titled {self.title!r}: {self.stderr()}") from None
+        assert out, f"xdotool found no window titled {self.title!r}"
+        return out[-1]
+
+    def stderr(self) -> str:
+        if self.proc.poll() is None:
+            return "(still running)"
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+    def state(self) -> dict:
+        return json.loads(self.debug.read_text())
+
+    def wait(self, predicate, timeout: float = 20.0, what: str = "window state") -> dict:
+        def check():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.title} exited early ({self.proc.returncode}): "
+                                     f"{self.stderr()}")
+            st = self.state()
+            return st if predicate(st) else None
+        return self.desktop.wait_for(check, timeout, what)
+
+    def click(self, geometry: list[int]) -> None:
+        x, y, w, h = geometry
+        self.desktop.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
+                          "click", "1"])
+
+    def key(self, *keys: str) -> None:
+        self.desktop.run(["xdotool", "windowfocus", "--sync", self.wid])
+        self.desktop.run(["xdotool", "key", "--clearmodifiers", *keys])
+
+    def exit_code(self, timeout: float = 10.0) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.title} did not close") from None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+    def events(self, type_: str) -> list[dict]:
+        with History(self.data_dir / "history.sqlite3") as hist:
+            return hist.events(types=(type_,))
