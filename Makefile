@@ -9,13 +9,13 @@ STAMP  := $(VENV)/.installed
 
 # Desktop pieces the real-desktop tests drive (see shared DESKTOP-TESTING facts in README).
 APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
-            fonts-dejavu-core faketime
+            fonts-dejavu-core systemd faketime
 # What the tray (pystray gtk backend via PyGObject) and the Tk windows need.
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
             libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin
 APT_BENCH := safeeyes workrave
 # dmenu draws dunst's action list in the notification screenshot.
-APT_SHOTS := suckless-tools
+APT_SHOTS := suckless-tools x11-xserver-utils
 
 .PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench apt-shots venv
 
