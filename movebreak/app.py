@@ -214,13 +214,16 @@ class App:
             ok = self._notifier.show(reminder, label)
         except Exception:
             log.exception("notifier failed")
+        if self._notifier.name == "console":
+            return  # it printed the reminder itself
+        stamp = self._stamp(self.clock())
         if not ok:
             self._undelivered = reminder
-            if self._notifier.name != "console":
-                say(f"[{self._stamp(self.clock())}] notification server unavailable; "
-                    f"{reminder.title}: {reminder.body}")
-        if self._notifier.name != "console":
-            log.info("shown %s #%s", reminder.kind, reminder.id)
+            say(f"[{stamp}] notification server unavailable; {reminder.title}: {reminder.body}")
+        elif self.tray is None:  # no icon to show a waiting reminder: echo it on the terminal
+            say(f"[{stamp}] {reminder.title}: {reminder.body} (answer with `movebreak done`, "
+                "`snooze` or `skip`)")
+        log.info("shown %s #%s (delivered: %s)", reminder.kind, reminder.id, ok)
 
     def _stamp(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%H:%M:%S")

@@ -182,3 +182,19 @@ def test_stepping_away_is_a_natural_break_and_nothing_shows_to_an_empty_chair(xd
         assert due - back == pytest.approx(40, abs=3)  # restarted from the return
     finally:
         app.stop()
+
+
+def test_without_a_tray_reminders_are_also_echoed_on_the_terminal(xdisplay, tmp_path):
+    rig = xdisplay
+    rig.stop_tray()  # no tray host (another test may have started one for the session)
+    app = RunningApp(tmp_path, CONFIG, extra_env=dict(rig.env_overrides,
+                                                      MOVEBREAK_NOTIFIER="dbus"))
+    try:
+        st = app.status()
+        assert st["tray"] is False and "_NET_SYSTEM_TRAY_S0" in st["tray_problem"]
+        _, line = app.wait_for("Time to move:", 15)
+        assert "movebreak done" in line
+        wait_reminder(rig)  # and it is a real notification too
+    finally:
+        app.stop()
+        rig.close_all()
