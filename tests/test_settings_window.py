@@ -341,3 +341,22 @@ def test_save_works_when_no_instance_is_running(app, windows):
     assert win.closed() == 0
     assert win.state()["status"] == ""  # no "could not reach the app" note
     assert tomllib.loads(app.config.read_text())["reminders"]["move"]["interval"] == "45m"
+
+
+def test_an_edit_made_while_the_window_is_open_is_not_silently_overwritten(app, windows):
+    win = Window(app)
+    windows.append(win)
+    win.tab_to_move_interval()
+    win.replace_text("7")
+    win.wait(lambda s: s["values"]["reminders.move.interval"] == "7", "the typed value")
+    time.sleep(0.05)  # a distinct mtime on coarse-grained file systems
+    outside = '[reminders.posture]\ninterval = "25m"\n'
+    app.config.write_text(outside)
+    win.xdo("key", "Return")
+    st = win.wait(lambda s: s["status"].startswith("Not saved"), "the conflict warning")
+    assert "changed outside this window" in st["status"]
+    assert app.config.read_text() == outside  # the other edit is still there
+    assert st["values"]["reminders.move.interval"] == "7"  # and so is what was typed
+    win.xdo("key", "Return")  # saving again replaces it on purpose
+    assert win.closed() == 0
+    assert tomllib.loads(app.config.read_text())["reminders"]["move"]["interval"] == "7m"

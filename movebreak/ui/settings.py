@@ -126,6 +126,7 @@ class SettingsWindow:
         except OSError:
             pass
         self._autostart_was = bool(self.state.get("general.autostart"))
+        self._overwrite_ok = False  # set after warning about an edit made outside the window
         self.vars: dict[str, tk.Variable] = {}
         self.inputs: dict[str, tk.Widget] = {}
         self.error_labels: dict[str, ttk.Label] = {}
@@ -570,6 +571,17 @@ class SettingsWindow:
                              "marked in red need a valid value.")
             return False
         settings = to_settings(self.state)
+        now_on_disk = storage.config_mtime_ns(self.path) if Path(self.path).is_file() else None
+        if not self._overwrite_ok and self.loaded.mtime_ns is not None and \
+                now_on_disk not in (None, self.loaded.mtime_ns):
+            # Someone edited config.toml while this window was open: don't drop their edit
+            # silently; a second Save overwrites it on purpose.
+            self._overwrite_ok = True
+            self.root.bell()
+            self._set_status("Not saved: config.toml was changed outside this window since it "
+                             "opened. Press Save again to replace it with what you see here, "
+                             "or Cancel to keep the other change.")
+            return False
         try:
             storage.save_config(self.path, settings, self.loaded.extra)
         except storage.ConfigError as e:
