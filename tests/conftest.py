@@ -42,8 +42,9 @@ def xdisplay(_desktop_rig: DesktopRig) -> DesktopRig:
     return _desktop_rig
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def desktop(_desktop_rig: DesktopRig) -> DesktopRig:
-    """The session desktop with trayer running as XEmbed tray host."""
+    """The session desktop with trayer running as XEmbed tray host (started again for each test
+    that asks, in case an earlier test stopped it)."""
     _desktop_rig.start_tray()
     return _desktop_rig
