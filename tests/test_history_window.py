@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageColor
-from tk_window import TkWindow
+from tk_window import TkWindow, opened_windows
 
 from movebreak.adapters.history import History
 from movebreak.ui.charts import COLORS
@@ -37,16 +37,7 @@ class Window(TkWindow):
 
 @pytest.fixture
 def window(desktop, tmp_path):
-    opened: list[Window] = []
-
-    def open_window(*args: str) -> Window:
-        w = Window(desktop, tmp_path, *args)
-        opened.append(w)
-        return w
-
-    yield open_window
-    for w in opened:
-        w.close()
+    yield from opened_windows(Window, desktop, tmp_path)
 
 
 def count(img: Image.Image, color: str, box: list[int] | None = None, tol: int = 0) -> int:

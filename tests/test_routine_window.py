@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tk_window import TkWindow
+from tk_window import TkWindow, opened_windows
 
 from movebreak.core.catalog import STRETCHES
 
@@ -30,16 +30,7 @@ class Window(TkWindow):
 
 @pytest.fixture
 def window(desktop, tmp_path):
-    opened: list[Window] = []
-
-    def open_window(*args: str) -> Window:
-        w = Window(desktop, tmp_path, *args)
-        opened.append(w)
-        return w
-
-    yield open_window
-    for w in opened:
-        w.close()
+    yield from opened_windows(Window, desktop, tmp_path)
 
 
 def test_routine_runs_to_the_end_and_the_checkin_click_is_recorded(window):

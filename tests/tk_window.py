@@ -82,3 +82,17 @@ class TkWindow:
     def events(self, type_: str) -> list[dict]:
         with History(self.data_dir / "history.sqlite3") as hist:
             return hist.events(types=(type_,))
+
+
+def opened_windows(cls, desktop, tmp_path: Path):
+    """Fixture body: yield a function that opens `cls` windows; close them all afterwards."""
+    opened: list[TkWindow] = []
+
+    def open_window(*args: str) -> TkWindow:
+        w = cls(desktop, tmp_path, *args)
+        opened.append(w)
+        return w
+
+    yield open_window
+    for w in opened:
+        w.close()
