@@ -208,7 +208,7 @@ class App:
 
     def _deliver(self, reminder: Reminder) -> None:
         """Show a reminder; a notifier that fails keeps it for the next tick (nothing lost)."""
-        label = f"Snooze {max(1, round(self.settings.snooze_s / 60))} min"
+        label = snooze_label(self.settings.snooze_s)
         ok = False
         try:
             ok = self._notifier.show(reminder, label)
@@ -412,7 +412,12 @@ def _describe(events: list[Event]) -> list[dict[str, Any]]:
         for e in events]
 
 
-def next_due_text(status: dict[str, Any], now: datetime | None = None) -> str:
+def snooze_label(snooze_s: int) -> str:
+    """The Snooze button's text, shared by notifications and the tray menu."""
+    return f"Snooze {max(1, round(snooze_s / 60))} min"
+
+
+def next_due_text(status: dict[str, Any]) -> str:
     """One line for menus and the CLI: what comes next and when."""
     if status.get("paused"):
         until = status.get("paused_until")

@@ -102,7 +102,7 @@ def _request(cmd: str, **kw):
     return ipc.request(storage.runtime_dir(), cmd, **kw)
 
 
-def _control(cmd: str, args, **kw) -> int:
+def _control(cmd: str, **kw) -> int:
     """Send one command; print what happened; non-zero with a clear message on failure."""
     from movebreak.adapters import ipc
     try:
@@ -192,29 +192,29 @@ def cmd_status(args) -> int:
 def cmd_snooze(args) -> int:
     if args.duration:
         parse_duration(args.duration)  # validate before sending
-    return _control("snooze", args, duration=args.duration, kind=args.kind)
+    return _control("snooze", duration=args.duration, kind=args.kind)
 
 
 def cmd_pause(args) -> int:
     if args.duration and args.duration != "tomorrow":
         parse_duration(args.duration)
-    return _control("pause", args, duration=args.duration)
+    return _control("pause", duration=args.duration)
 
 
 def cmd_resume(args) -> int:
-    return _control("resume", args)
+    return _control("resume")
 
 
 def cmd_break(args) -> int:
-    return _control("break", args, kind=args.kind)
+    return _control("break", kind=args.kind)
 
 
 def cmd_done(args) -> int:
-    return _control("done", args)
+    return _control("done")
 
 
 def cmd_skip(args) -> int:
-    return _control("skip", args)
+    return _control("skip")
 
 
 def cmd_safety(args) -> int:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 64 * 1024
 READ_TIMEOUT_S = 2.0
 IS_WINDOWS = sys.platform == "win32"
+#: multiprocessing.connection family: a named pipe on Windows, a Unix socket elsewhere.
+FAMILY = "AF_PIPE" if IS_WINDOWS else "AF_UNIX"
 
 
 class NotRunning(Exception):
@@ -120,8 +122,7 @@ class Server:
                 os.unlink(self.address)
             except FileNotFoundError:
                 pass
-        family = "AF_PIPE" if IS_WINDOWS else "AF_UNIX"
-        self._listener = Listener(self.address, family=family)
+        self._listener = Listener(self.address, family=FAMILY)
         if not IS_WINDOWS:
             os.chmod(self.address, 0o600)
         self._thread = threading.Thread(target=self._serve, name="movebreak-ipc", daemon=True)
@@ -172,7 +173,7 @@ class Server:
         self._stopping.set()
         if threading.current_thread() is not self._thread:
             try:  # wake the blocking accept()
-                _Client(self.address, family="AF_PIPE" if IS_WINDOWS else "AF_UNIX").close()
+                _Client(self.address, family=FAMILY).close()
             except OSError:
                 pass
             self._thread.join(timeout=2)
@@ -185,7 +186,7 @@ def request(runtime_dir: Path, cmd: str, timeout: float = 10.0, **args: Any) -> 
     if not IS_WINDOWS and not os.path.exists(addr):
         raise NotRunning("movebreak is not running (start it with `movebreak run`)")
     try:
-        conn = _Client(addr, family="AF_PIPE" if IS_WINDOWS else "AF_UNIX")
+        conn = _Client(addr, family=FAMILY)
     except (FileNotFoundError, ConnectionRefusedError, OSError):
         raise NotRunning("movebreak is not running (start it with `movebreak run`)") from None
     with conn:

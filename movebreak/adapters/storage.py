@@ -193,7 +193,7 @@ def load_config(path: str | os.PathLike | None = None, fallback: Settings | None
     except (FileNotFoundError, NotADirectoryError):
         if not write_default:
             return LoadResult(default_settings(), path=path)
-        return _create_default(path, base)
+        return _create_default(path)
     except OSError as exc:
         return LoadResult(base, [_file_problem(path, f"cannot be read ({_reason(exc)})")],
                           path=path)
@@ -243,7 +243,7 @@ def load_config(path: str | os.PathLike | None = None, fallback: Settings | None
     return result
 
 
-def _create_default(path: Path, base: Settings) -> LoadResult:
+def _create_default(path: Path) -> LoadResult:
     settings = default_settings()
     try:
         _make_parent(path)

@@ -416,7 +416,7 @@ class Tray:
     # -------------------------------------------------------------- the menu
     def _snapshot(self) -> _View:
         """Any thread: the app's status turned into what the tray shows."""
-        from movebreak.app import next_due_text
+        from movebreak.app import next_due_text, snooze_label
         st = self.app.status()
         pending = st.get("pending")
         paused = bool(st.get("paused"))
@@ -424,7 +424,7 @@ class Tray:
         snooze_s = getattr(getattr(self.app, "settings", None), "snooze_s", 600)
         return _View(state=state, head=next_due_text(st), paused=paused,
                      pending_title=pending["title"] if pending else None,
-                     snooze_label=f"Snooze {max(1, round(snooze_s / 60))} min")
+                     snooze_label=snooze_label(snooze_s))
 
     def _items(self):
         """GLib loop / pystray: the menu items for the current view (a generator)."""
