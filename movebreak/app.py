@@ -28,14 +28,12 @@ from movebreak.core import safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
 from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event
+from movebreak.core.events import RECORDED
 
 log = logging.getLogger(__name__)
 
 #: Seconds between delivery attempts while the notification server is away.
 RETRY_S = 5
-#: Engine events worth keeping in history (the rest are internal).
-RECORDED = {"shown", "done", "snoozed", "skipped", "natural", "paused", "resumed", "away",
-            "suspend", "clock_jump"}
 
 
 def watchdog_s() -> int:

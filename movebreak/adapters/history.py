@@ -24,13 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Self
 
+from movebreak.core.events import COUNTED
+
 log = logging.getLogger(__name__)
 
-# The event types the app knows; counts_for_day reports each of them (0 if none).
-EVENT_TYPES: tuple[str, ...] = (
-    "shown", "done", "snoozed", "skipped", "natural", "paused", "resumed",
-    "away", "suspend", "routine", "checkin", "safety_seen",
-)
+# The event types the app knows (core/events.py); counts_for_day reports each (0 if none).
+EVENT_TYPES: tuple[str, ...] = tuple(str(t) for t in COUNTED)
 
 _TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
@@ -86,8 +85,8 @@ def _day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 
 def _check_event(type: str, detail: Any) -> None:
-    # Types beyond EVENT_TYPES (the engine also emits clock_jump, hours_start, settings) are
-    # stored as they come; only malformed names are refused.
+    # Every name is stored as it comes (older files may hold types this version no longer
+    # emits); only malformed names are refused.
     if not isinstance(type, str) or not _TYPE_RE.fullmatch(type):
         raise ValueError(f"history event type must be a short lowercase name, got {type!r}")
     if type == "checkin":
