@@ -77,11 +77,12 @@ def test_record_refuses_bad_input(hist):
     assert hist.events() == []
 
 
-def test_engine_only_types_are_stored_too(hist):
+def test_unknown_types_are_stored_too(hist):
+    hist.record("old_type", detail={"x": 1})
     hist.record("clock_jump", detail={"jump_s": -3600})
     counts = hist.counts_for_day(datetime.now(UTC).date(), UTC)
-    assert counts["clock_jump"] == 1
-    assert all(counts[t] == 0 for t in EVENT_TYPES)
+    assert (counts["old_type"], counts["clock_jump"]) == (1, 1)
+    assert all(counts[t] == 0 for t in EVENT_TYPES if t != "clock_jump")
 
 
 # ---------------------------------------------------------------- local days
