@@ -1,39 +1,46 @@
-"""Composition root: builds the engine and every adapter, and is the one facade they all call.
+"""Composition root: builds the engine and every adapter, and the facade other threads call.
 
-Threads:
-- main thread: start-up, then the tray's event loop (pystray rule), or a plain wait when there
-  is no tray;
-- APScheduler thread: `_tick` (idle poll, engine tick, show reminders, refresh the tray);
-- IPC thread: control commands from the CLI;
-- notifier thread(s): action callbacks (Done / Snooze / Skip / Start).
-Every facade method takes `self._lock` around the engine, then does slow work (notifications,
-history, tray refresh, driver poke) outside it.
+Thread contract (docs/ARCHITECTURE.md has the full table):
+- The *owner* (the driver's single APScheduler worker) is the only thread that touches the
+  engine, shows or withdraws notifications, writes history, reloads the config and starts
+  window processes. Methods that start with `_` and say "owner" run only there.
+- Every other thread submits a command (`snooze`, `done`, ... below, or `submit`) and, where it
+  needs an answer, waits for that command's result. Effects are applied on the owner in the
+  order the engine produced them.
+- Readers (tray, tooltips, `status`) read the immutable `Status` the owner publishes after every
+  job (`status()`); they never take a lock or touch SQLite.
+- main thread: start-up, then the tray's loop (or a wait), then `shutdown()`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from movebreak.adapters import ipc, storage
-from movebreak.adapters.driver import Driver, utcnow
+from movebreak.adapters import ipc, launcher, storage
+from movebreak.adapters.driver import Driver, DriverStopped, utcnow
 from movebreak.core import safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
 from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event
-from movebreak.core.events import RECORDED
+from movebreak.core.events import RECORDED, EventType
+from movebreak.core.status import Status
+from movebreak.core.texts import describe, snooze_label
 
 log = logging.getLogger(__name__)
 
 #: Seconds between delivery attempts while the notification server is away.
 RETRY_S = 5
+#: Events after which the reminder's notification is taken off the screen.
+_WITHDRAW = {EventType.DONE, EventType.SNOOZED, EventType.SKIPPED, EventType.SUPERSEDED,
+             EventType.NATURAL}
 
 
 def watchdog_s() -> int:
@@ -49,24 +56,31 @@ def say(text: str) -> None:
 
 
 class App:
-    """The running instance. Construct, `start()`, then `run_forever()` on the main thread."""
+    """The running instance. Construct, `start()`, then `run_forever()` on the main thread.
+
+    Tests build it in-process with an injected `clock`, `notifier`, `idle` source, `driver`
+    (e.g. one that runs commands inline and ticks on a simulated clock) and `launch`.
+    """
 
     def __init__(self, config_path: Path, *, clock: Callable[[], datetime] = utcnow,
-                 tz=None, use_tray: bool = True, notifier=None, idle=None) -> None:
+                 tz=None, use_tray: bool = True, notifier=None, idle=None,
+                 driver: Callable[..., Any] = Driver,
+                 launch: Callable[[list[str]], Any] = launcher.launch,
+                 display: bool | None = None) -> None:
         self.config_path = config_path
         self.clock = clock
         self.tz = tz
-        self._lock = threading.RLock()
         self._stopped = threading.Event()
         self._use_tray = use_tray
         self._notifier = notifier
         self._idle = idle
-        self._undelivered: Reminder | None = None
+        self._launch = launch
+        self._display = launcher.display_available() if display is None else display
+        self._serving = False
+        self._undelivered: Reminder | None = None  # owner only
         self.tray = None
         self.tray_problem: str | None = None
         self.config_problems: list[str] = []
-        self._config_mtime: int | None = None
-        self._children: list[subprocess.Popen] = []
 
         self.runtime_dir = storage.runtime_dir()
         self.lock = ipc.InstanceLock(self.runtime_dir)
@@ -84,12 +98,25 @@ class App:
             say(f"movebreak: history problem: {problem}")
 
         self.engine = Engine(self.settings, self.clock(), tz=tz, watchdog_s=watchdog_s())
+        self._status = self._build_status(self.clock())
         self.server = ipc.Server(self.runtime_dir, self.handle_command)
-        self.driver = Driver(self._tick, fallback_s=self.engine.watchdog_s, clock=clock)
+        self.driver = driver(tick=self._tick, plan=self._settle, watchdog_s=watchdog_s())
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        """Main thread: pick notifier/idle/tray, then start the IPC thread and the driver."""
+        """Main thread: make the tray, start the IPC thread and the owner, whose first job
+        picks the notifier and idle source (probing D-Bus can be slow: the tray does not wait
+        for it). A quit that arrives meanwhile (a signal) skips the remaining steps."""
+        if self._use_tray:
+            self._make_tray()
+        if self._stopped.is_set():
+            return
+        self.server.start()
+        self._serving = True
+        self.driver.start(first=self._started)
+
+    def _started(self) -> None:
+        """Owner, first job: notifier and idle source, the start line, first-run safety."""
         if self._notifier is None:
             from movebreak.adapters.notify.select import choose_notifier
             self._notifier = choose_notifier(self.on_action)
@@ -98,15 +125,11 @@ class App:
         if self._idle is None:
             from movebreak.adapters.idle import choose_idle_source
             self._idle = choose_idle_source()
-        if self._use_tray:
-            self._make_tray()
-        self.server.start()
-        self.driver.start()
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
             f"tray: {'yes' if self.tray else 'no - ' + (self.tray_problem or 'disabled')}, "
             f"idle source: {getattr(self._idle, 'name', 'none')}")
         if not self.history.has_seen_safety():
-            self.show_safety(first_run=True)
+            self._show_safety(True)
 
     def _make_tray(self) -> None:
         # The icon never draws with GL; unset, GTK loads the GL driver (Mesa/LLVM, ~25 MB) to
@@ -123,17 +146,16 @@ class App:
             say(f"movebreak: no tray icon: {reason}. Reminders still arrive as notifications "
                 "and on this terminal; control with `movebreak status|snooze|pause|quit`.")
             return
-        self.tray = Tray(self)
+        self.tray = Tray(self, self._status)
 
     def run_forever(self) -> None:
         """Main thread: the tray loop, or a wait until quit when there is no tray."""
         try:
-            if self.tray is not None:
+            if self.tray is not None and not self._stopped.is_set():
                 self.tray.run()  # returns when the tray stops
                 if not self._stopped.is_set():
                     self.tray_problem = "tray stopped"
-            while not self._stopped.wait(3600):
-                pass
+            self._stopped.wait()
         finally:
             self.shutdown()
 
@@ -143,10 +165,15 @@ class App:
         if self.tray is not None:
             self.tray.stop()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def shutdown(self) -> None:
-        """Main thread: stop everything in order and flush history."""
+        """Main thread: stop taking commands, let the owner finish, flush history, release."""
         self._stopped.set()
-        self.server.stop()
+        if self._serving:
+            self.server.stop()
         self.driver.stop()
         if self._notifier is not None:
             self._notifier.stop()
@@ -156,30 +183,62 @@ class App:
         self.lock.release()
         say("movebreak stopped")
 
-    # ------------------------------------------------------------------ the tick
-    def _tick(self) -> datetime:
-        """Scheduler thread: poll idle, tick the engine, deliver what it says."""
-        idle = self._idle.idle_seconds() if self._idle is not None else None
+    # ------------------------------------------------------------------ submitting
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
+        """Any thread: run `fn(*args)` on the owner; don't wait. Failures are logged."""
+        try:
+            fut = self.driver.submit(fn, *args)
+        except DriverStopped:
+            return None
+        fut.add_done_callback(_log_failure)
+        return fut
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Any thread: run `fn(*args)` on the owner and return its result."""
+        return self.driver.call(fn, *args)
+
+    # ------------------------------------------------------------------ owner: tick
+    def _tick(self) -> None:
+        """Owner: poll idle, tick the engine, apply what it says, retry an undelivered one."""
+        if self._notifier is None:  # the first job did not run (a quit during start-up)
+            return
         self._maybe_reload()
-        with self._lock:
-            now = self.clock()
-            events = self.engine.tick(now, idle)
-            planned = self.engine.next_wakeup(now)
+        idle = self._idle.idle_seconds() if self._idle is not None else None
+        events = self.engine.tick(self.clock(), idle)
         retry = self._undelivered
-        if retry is not None and not any(e.type == "shown" for e in events):
+        if retry is not None and not any(e.type == EventType.SHOWN for e in events):
             self._undelivered = None
-            with self._lock:
-                still_waiting = self.engine.pending is not None and \
-                    self.engine.pending.id == retry.id
-            if still_waiting:  # answered meanwhile (CLI, tray): nothing to re-show
+            pending = self.engine.pending
+            if pending is not None and pending.id == retry.id:  # not answered meanwhile
                 self._deliver(retry)
-        self._after(events)
+        self._apply(events)
+
+    def _settle(self) -> datetime:
+        """Owner, after every job: publish the status; say when to tick next."""
+        now = self.clock()
+        self._status = self._build_status(now)
+        if self.tray is not None:
+            self.tray.show(self._status)
+        planned = self.engine.next_wakeup(now)
         if self._undelivered is not None:  # server gone: try again soon, not at the next due
-            planned = min(planned, self.clock() + timedelta(seconds=RETRY_S))
+            planned = min(planned, now + timedelta(seconds=RETRY_S))
         return planned
 
-    def _after(self, events: list[Event]) -> None:
-        """Record events, show reminders, refresh the tray (outside the lock)."""
+    def _build_status(self, now: datetime) -> Status:
+        local = now.astimezone(self.tz)
+        try:
+            today = self.history.counts_for_day(local.date(), self.tz or local.tzinfo)
+        except Exception as e:  # a locked database must not stop the status
+            log.warning("history: today's counts unavailable: %s", e)
+            today = dict(self._status.today) if hasattr(self, "_status") else {}
+        return self.engine.status(now).with_app(
+            today=today, notifier=self._notifier.name if self._notifier else None,
+            tray=self.tray is not None, tray_problem=self.tray_problem,
+            config=str(self.config_path), config_problems=self.config_problems,
+            pid=os.getpid())
+
+    def _apply(self, events: list[Event]) -> None:
+        """Owner: the effects of engine events, in the engine's order."""
         for ev in events:
             if ev.type in RECORDED:
                 detail = dict(ev.detail)
@@ -187,25 +246,27 @@ class App:
                     detail.setdefault("reminder", ev.reminder.id)
                     detail.setdefault("exercise", ev.reminder.exercise_id)
                 self._record(ev.type, ev.kind, ev.at, detail or None)
-            if ev.type == "shown" and ev.reminder is not None:
-                self._deliver(ev.reminder)
-            elif ev.type in ("done", "snoozed", "skipped") and ev.reminder is not None:
-                self._notifier.withdraw(ev.reminder.id)
-            if ev.type == "natural":
+            if ev.reminder is not None:
+                if ev.type == EventType.SHOWN:
+                    self._deliver(ev.reminder)
+                elif ev.type in _WITHDRAW:
+                    if self._undelivered is not None and self._undelivered.id == ev.reminder.id:
+                        self._undelivered = None
+                    self._withdraw(ev.reminder.id)
+            if ev.type == EventType.NATURAL:
                 say(f"[{self._stamp(ev.at)}] natural break recorded "
                     f"(away {format_duration(int(ev.detail.get('away_s', 0)))})")
-        if self.tray is not None:
-            self.tray.refresh()
 
     def _record(self, type_: str, kind: str | None, at: datetime, detail=None) -> None:
-        """Write one history event; a locked or failing database drops it, never the app."""
+        """Owner: write one history event; a locked or failing database drops it, never the
+        app."""
         try:
-            self.history.record(type_, kind, at=at, detail=detail)
+            self.history.record(str(type_), kind, at=at, detail=detail)
         except Exception as e:
             log.warning("history: %s event not recorded: %s", type_, e)
 
     def _deliver(self, reminder: Reminder) -> None:
-        """Show a reminder; a notifier that fails keeps it for the next tick (nothing lost)."""
+        """Owner: show a reminder; a notifier that fails keeps it for the next tick."""
         label = snooze_label(self.settings.snooze_s)
         ok = False
         try:
@@ -223,10 +284,16 @@ class App:
                 "`snooze` or `skip`)")
         log.info("shown %s #%s (delivered: %s)", reminder.kind, reminder.id, ok)
 
+    def _withdraw(self, reminder_id: int) -> None:
+        try:
+            self._notifier.withdraw(reminder_id)
+        except Exception:
+            log.exception("withdrawing notification %s failed", reminder_id)
+
     def _stamp(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%H:%M:%S")
 
-    # ------------------------------------------------------------------ config
+    # ------------------------------------------------------------------ owner: config
     def _report_config(self, result) -> None:
         self.config_problems = [p.message for p in result.problems]
         for p in result.problems:
@@ -239,114 +306,134 @@ class App:
             self._notifier.sound = self.settings.sound
 
     def _maybe_reload(self) -> None:
-        mtime = storage.config_mtime_ns(self.config_path)
-        if mtime != self._config_mtime:
-            self.reload_config()
+        if storage.config_mtime_ns(self.config_path) != self._config_mtime:
+            self._reload()
 
-    def reload_config(self) -> dict[str, Any]:
-        """Re-read config.toml and reschedule live; a broken edit keeps the last good values."""
+    def _reload(self) -> dict[str, Any]:
+        """Owner: re-read config.toml and reschedule live; a broken edit keeps the last good
+        values."""
         result = storage.load_config(self.config_path, fallback=self.settings)
         self._config_mtime = storage.config_mtime_ns(self.config_path)
         self._report_config(result)
-        with self._lock:
-            self.settings = result.settings
-            now = self.clock()
-            events = self.engine.apply_settings(result.settings, now)
-            planned = self.engine.next_wakeup(now)
+        self.settings = result.settings
+        self._apply(self.engine.apply_settings(result.settings, self.clock()))
         self._apply_sound()
-        self._after(events)
-        self.driver.poke(planned)
         return {"problems": self.config_problems,
                 "backup": str(result.backup) if result.backup else None}
 
-    # ------------------------------------------------------------------ commands
-    def _command(self, fn: Callable[[datetime], list[Event]]) -> list[Event]:
-        with self._lock:
-            now = self.clock()
-            events = fn(now)
-            planned = self.engine.next_wakeup(now)
-        self._after(events)
-        self.driver.poke(planned)
-        return events
+    def reload_config(self) -> dict[str, Any]:
+        """Any thread: re-read the config now (SIGHUP, `movebreak` after a settings save)."""
+        return self._call(self._reload)
 
-    def status(self) -> dict[str, Any]:
-        with self._lock:
-            now = self.clock()
-            st = self.engine.status(now)
-        local = now.astimezone(self.tz)
-        st["today"] = self.history.counts_for_day(local.date(), self.tz or local.tzinfo)
-        st["notifier"] = self._notifier.name if self._notifier else None
-        st["tray"] = self.tray is not None
-        st["tray_problem"] = self.tray_problem
-        st["config"] = str(self.config_path)
-        st["config_problems"] = self.config_problems
-        st["pid"] = os.getpid()
-        return st
+    # ------------------------------------------------------------------ commands
+    def _engine_command(self, name: str, *args: Any) -> list[dict[str, Any]]:
+        """Owner: one engine command at the current time, its effects applied."""
+        events = getattr(self.engine, name)(self.clock(), *args)
+        self._apply(events)
+        return describe(events)
+
+    def status(self) -> Status:
+        """Any thread: the latest published snapshot (no lock, no I/O)."""
+        return self._status
 
     def snooze(self, seconds: float | None = None, kind: str | None = None,
-               reminder_id: int | None = None) -> list[Event]:
-        return self._command(lambda now: self.engine.snooze(now, seconds, kind, reminder_id))
+               reminder_id: int | None = None) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "snooze", seconds, kind, reminder_id)
 
-    def done(self, reminder_id: int | None = None) -> list[Event]:
-        return self._command(lambda now: self.engine.done(now, reminder_id))
+    def done(self, reminder_id: int | None = None) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "done", reminder_id)
 
-    def skip(self, reminder_id: int | None = None) -> list[Event]:
-        return self._command(lambda now: self.engine.skip(now, reminder_id))
+    def skip(self, reminder_id: int | None = None) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "skip", reminder_id)
 
-    def pause(self, seconds: float | None = None) -> list[Event]:
-        return self._command(lambda now: self.engine.pause(now, seconds))
+    def pause(self, seconds: float | None = None) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "pause", seconds)
 
-    def pause_until_tomorrow(self) -> list[Event]:
-        return self._command(self.engine.pause_until_tomorrow)
+    def pause_until_tomorrow(self) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "pause_until_tomorrow")
 
-    def resume(self) -> list[Event]:
-        return self._command(self.engine.resume)
+    def resume(self) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "resume")
 
-    def break_now(self, kind: str | None = None) -> list[Event]:
-        return self._command(lambda now: self.engine.break_now(now, kind))
+    def break_now(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return self._call(self._engine_command, "break_now", kind)
+
+    #: Requests the tray may make (`request`): engine commands, then windows.
+    ENGINE_REQUESTS = ("snooze", "done", "skip", "pause", "pause_until_tomorrow", "resume",
+                       "break_now")
+    WINDOW_REQUESTS = {"settings": "movebreak.ui.settings", "history": "movebreak.ui.history",
+                       "safety": "movebreak.ui.safety"}
+
+    def request(self, action: str, *args: Any) -> None:
+        """Any thread (the tray's loop, the signal thread): hand an action to the owner
+        without waiting."""
+        if action == "quit":
+            self.quit()
+        elif action == "reload":
+            self.submit(self._reload)
+        elif action in self.ENGINE_REQUESTS:
+            self.submit(self._engine_command, action, *args)
+        elif action == "routine":
+            self.submit(self._start_routine, None)
+        elif action in self.WINDOW_REQUESTS:
+            self.submit(self._spawn, self.WINDOW_REQUESTS[action])
+        else:
+            raise ValueError(f"unknown request '{action}'")
 
     def on_action(self, reminder_id: int, action: str) -> None:
-        """Notifier thread: a button on a notification was pressed."""
+        """Notifier thread: a button was pressed; hand it to the owner, don't wait."""
+        self.submit(self._on_action, reminder_id, action)
+
+    def _on_action(self, reminder_id: int, action: str) -> None:
+        """Owner: apply a notification button. An answer to a reminder that no longer waits
+        is recorded as `stale_action` with the reason, never dropped."""
+        engine_action = {"done": "done", "skip": "skip", "snooze": "snooze"}.get(action)
+        if action == "start":
+            self._start_routine(reminder_id)
+            return
+        if engine_action is None:
+            return  # clicked / dismissed: nothing to change
         try:
-            if action == "done":
-                self.done(reminder_id)
-            elif action == "skip":
-                self.skip(reminder_id)
-            elif action == "snooze":
-                self.snooze(reminder_id=reminder_id)
-            elif action == "start":
-                self.start_routine(reminder_id=reminder_id)
+            if engine_action == "snooze":
+                self._engine_command("snooze", None, None, reminder_id)
+            else:
+                self._engine_command(engine_action, reminder_id)
         except EngineError as e:
-            log.info("action %s on reminder %s ignored: %s", action, reminder_id, e)
+            log.info("action %s on reminder %s: %s", action, reminder_id, e)
+            self._record(EventType.STALE_ACTION, None, self.clock(),
+                         {"reminder": reminder_id, "action": action, "reason": str(e)})
 
     # ------------------------------------------------------------------ windows
     def _spawn(self, module: str, *args: str) -> bool:
-        """Start a Tk window in its own process (Tk must not share pystray's main thread)."""
-        if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") and not \
-                os.environ.get("WAYLAND_DISPLAY"):
+        """Owner: start a Tk window in its own process (Tk must not share pystray's main
+        thread)."""
+        if not self._display:
             return False
-        cmd = [sys.executable, "-m", module, "--config", str(self.config_path), *args]
-        self._children = [c for c in self._children if c.poll() is None]
-        self._children.append(subprocess.Popen(cmd, start_new_session=True))
+        self._launch([sys.executable, "-m", module, "--config", str(self.config_path), *args])
         return True
 
     def open_settings(self) -> bool:
-        return self._spawn("movebreak.ui.settings")
+        return self._call(self._spawn, "movebreak.ui.settings")
 
     def open_history(self) -> bool:
-        return self._spawn("movebreak.ui.history")
+        return self._call(self._spawn, "movebreak.ui.history")
 
-    def start_routine(self, reminder_id: int | None = None, exercise: str | None = None) -> bool:
-        with self._lock:
-            pending = self.engine.pending
-        if exercise is None and pending is not None and (
-                reminder_id is None or pending.id == reminder_id):
+    def start_routine(self) -> bool:
+        return self._call(self._start_routine, None)
+
+    def _start_routine(self, reminder_id: int | None) -> bool:
+        """Owner: the guided routine, on the waiting reminder's exercise when it has one."""
+        pending = self.engine.pending
+        exercise = None
+        if pending is not None and (reminder_id is None or pending.id == reminder_id):
             exercise = pending.exercise_id
-        args = ["--exercise", exercise] if exercise else []
-        return self._spawn("movebreak.ui.routine", *args)
+        return self._spawn("movebreak.ui.routine", *(["--exercise", exercise] if exercise else []))
 
-    def show_safety(self, first_run: bool = False) -> None:
-        """The red-flag notice: terminal, notification and (with a display) a small window."""
+    def show_safety(self) -> None:
+        self._call(self._show_safety, False)
+
+    def _show_safety(self, first_run: bool) -> None:
+        """Owner: the red-flag notice: terminal, notification and (with a display) a window."""
         if self._notifier.name != "console":  # the console notifier prints it itself
             say(f"\n== {safety.TITLE} ==\n{safety.BODY}\n")
         try:
@@ -355,7 +442,7 @@ class App:
             log.exception("safety notification failed")
         if not first_run:
             self._spawn("movebreak.ui.safety")
-        self._record("safety_seen", None, self.clock())
+        self._record(EventType.SAFETY_SEEN, None, self.clock())
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:
@@ -373,22 +460,21 @@ class App:
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown reminder kind '{kind}' (one of: {', '.join(KINDS)})")
         if cmd == "status":
-            return self.status()
+            return self.status().to_json(self.clock())
         if cmd == "snooze":
-            return _describe(self.snooze(duration("duration"), kind))
+            return self.snooze(duration("duration"), kind)
         if cmd == "pause":
-            raw = args.get("duration")
-            if raw == "tomorrow":
-                return _describe(self.pause_until_tomorrow())
-            return _describe(self.pause(duration("duration")))
+            if args.get("duration") == "tomorrow":
+                return self.pause_until_tomorrow()
+            return self.pause(duration("duration"))
         if cmd == "resume":
-            return _describe(self.resume())
+            return self.resume()
         if cmd == "break":
-            return _describe(self.break_now(kind))
+            return self.break_now(kind)
         if cmd in ("done", "skip"):
             rid = args.get("id")
             fn = self.done if cmd == "done" else self.skip
-            return _describe(fn(int(rid) if rid is not None else None))
+            return fn(int(rid) if rid is not None else None)
         if cmd == "reload":
             return self.reload_config()
         if cmd == "settings":
@@ -399,35 +485,19 @@ class App:
         if cmd == "ping":
             return {"pid": os.getpid()}
         if cmd == "quit":
-            threading.Timer(0.05, self.quit).start()
+            threading.Timer(0.05, self.quit).start()  # after this reply is on its way
             return {"quitting": os.getpid()}
         raise ValueError(f"unknown command '{cmd}'")
 
 
-def _describe(events: list[Event]) -> list[dict[str, Any]]:
-    return [{"type": e.type, "kind": e.kind, "at": e.at.isoformat(), **{
-        k: v for k, v in e.detail.items() if isinstance(v, (str, int, float, bool, type(None)))}}
-        for e in events]
-
-
-def snooze_label(snooze_s: int) -> str:
-    """The Snooze button's text, shared by notifications and the tray menu."""
-    return f"Snooze {max(1, round(snooze_s / 60))} min"
-
-
-def next_due_text(status: dict[str, Any]) -> str:
-    """One line for menus and the CLI: what comes next and when."""
-    if status.get("paused"):
-        until = status.get("paused_until")
-        if until:
-            t = datetime.fromisoformat(until).astimezone().strftime("%H:%M")
-            return f"Paused until {t}"
-        return "Paused"
-    nxt = status.get("next")
-    if not nxt:
-        return "No reminders enabled"
-    from movebreak.core.durations import format_countdown
-    secs = max(0, int(nxt["in_s"]))
-    return f"Next: {nxt['title']} in {format_countdown(secs)}"
-
-
+def _log_failure(fut: Future) -> None:
+    """Done-callback of fire-and-forget commands: an error is logged, never lost silently."""
+    if fut.cancelled():
+        return
+    exc = fut.exception()
+    if isinstance(exc, EngineError):
+        log.info("command not applied: %s", exc)
+    elif isinstance(exc, DriverStopped):
+        log.debug("command dropped at shutdown")
+    elif exc is not None:
+        log.error("command failed", exc_info=exc)

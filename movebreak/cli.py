@@ -8,7 +8,6 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -72,8 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # `run` takes Ctrl+C, SIGTERM and SIGHUP from this instant (adapters/signals.py).
+    router = _signal_router() if _command_of(argv) in (None, "run") else None
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.signals = router
     command = args.command or "run"
     if args.command is None:  # defaults of the run subcommand
         args.no_tray, args.verbose = False, False
@@ -85,6 +88,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand named in `argv` (None: the default, run), without argparse."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--config":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _signal_router():
+    from movebreak.adapters.signals import SignalRouter
+    return SignalRouter().start()
 
 
 def _err(text: str) -> int:
@@ -111,29 +132,20 @@ def _control(cmd: str, **kw) -> int:
         return _err(str(e))
     except RuntimeError as e:
         return _err(str(e))
+    from movebreak.core.texts import event_line
     for ev in result or []:
-        print(_event_line(ev))
+        print(event_line(ev))
     return EXIT_OK
-
-
-def _event_line(ev: dict) -> str:
-    kind = f" {KINDS[ev['kind']].title}" if ev.get("kind") in KINDS else ""
-    if ev["type"] == "snoozed":
-        due = datetime.fromisoformat(ev["due"]).astimezone()
-        return f"snoozed{kind} until {due:%H:%M:%S}"
-    if ev["type"] == "paused":
-        until = ev.get("until")
-        return "paused until " + (f"{datetime.fromisoformat(until).astimezone():%a %H:%M}"
-                                  if until else "resumed")
-    return f"{ev['type']}{kind}"
 
 
 # ---------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
+    signals = args.signals or _signal_router()
     from movebreak.adapters import ipc
     from movebreak.app import App, say
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job otherwise
     config = _config_path(args)
     has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
         not sys.platform.startswith("linux")
@@ -141,6 +153,9 @@ def cmd_run(args) -> int:
         say("movebreak: no display found (DISPLAY/WAYLAND_DISPLAY unset): running without a "
             "tray icon; reminders are printed here. Control it from another terminal with "
             "`movebreak status`, `snooze`, `pause`, `quit`.")
+    if signals.quit_requested:
+        say("movebreak stopped")
+        return EXIT_OK
     try:
         app = App(config, use_tray=has_display and not args.no_tray)
     except ipc.AlreadyRunning as e:
@@ -149,42 +164,42 @@ def cmd_run(args) -> int:
         app.tray_problem = "no display"
     elif args.no_tray:
         app.tray_problem = "--no-tray"
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: app.quit())
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, lambda *_: app.reload_config())
-    app.start()
-    app.run_forever()
+    signals.route(on_quit=app.quit, on_reload=lambda: app.request("reload"))
+    try:
+        app.start()
+    finally:
+        app.run_forever()  # returns at once (and shuts down) if a quit came during start()
     return EXIT_OK
 
 
 def cmd_status(args) -> int:
     from movebreak.adapters import ipc
     try:
-        st = _request("status")
+        data = _request("status")
     except ipc.NotRunning as e:
         return _err(str(e))
     if args.json:
-        print(json.dumps(st, indent=2, sort_keys=True))
+        print(json.dumps(data, indent=2, sort_keys=True))
         return EXIT_OK
-    from movebreak.app import next_due_text
-    print(f"movebreak (PID {st['pid']}): {next_due_text(st)}")
-    if st.get("away"):
+    from movebreak.core.status import Status
+    from movebreak.core.texts import next_due_text
+    st, now = Status.from_json(data), datetime.now(timezone.utc)
+    print(f"movebreak (PID {st.pid}): {next_due_text(st, now)}")
+    if st.away:
         print("  away from the computer: reminders held until you are back")
-    if st.get("pending"):
-        print(f"  waiting for an answer: {st['pending']['title']}")
-    for kind, k in st["kinds"].items():
-        if k["enabled"]:
-            when = datetime.fromisoformat(k["due"]).astimezone()
-            snz = " (snoozed)" if k["snoozed"] else ""
-            print(f"  {KINDS[kind].title:<16} in {format_countdown(max(0, int(k['in_s']))):>12}"
-                  f"  at {when:%H:%M:%S}{snz}")
+    if st.pending is not None:
+        print(f"  waiting for an answer: {st.pending.title}")
+    for k in st.kinds:
+        title = KINDS[k.kind].title
+        if k.enabled and k.due is not None:
+            snz = " (snoozed)" if k.snoozed else ""
+            left = format_countdown(max(0, int((k.due - now).total_seconds())))
+            print(f"  {title:<16} in {left:>12}  at {k.due.astimezone():%H:%M:%S}{snz}")
         else:
-            print(f"  {KINDS[kind].title:<16} off")
-    today = st.get("today") or {}
-    print("  today: " + ", ".join(f"{today.get(t, 0)} {t}" for t in
+            print(f"  {title:<16} off")
+    print("  today: " + ", ".join(f"{st.today.get(t, 0)} {t}" for t in
                                   ("shown", "done", "snoozed", "skipped", "natural")))
-    for problem in st.get("config_problems") or []:
+    for problem in st.config_problems:
         print(f"  config: {problem}")
     return EXIT_OK
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from movebreak.core.engine import COALESCE_S, WATCHDOG_S, Engine, EngineError
 from movebreak.core.settings import default_settings
+from movebreak.core.status import Status
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -105,7 +106,7 @@ def test_snooze_without_waiting_reminder_pushes_next_back():
     ev = eng.snooze(T0 + MIN, 20)
     assert ev[0].kind == "posture"
     assert eng.due("posture") == before + timedelta(seconds=20)
-    assert eng.status(T0 + MIN)["kinds"]["posture"]["snoozed"] is True
+    assert eng.status(T0 + MIN).kind("posture").snoozed is True
 
 
 def test_snooze_with_default_length_from_settings():
@@ -117,7 +118,7 @@ def test_snooze_with_default_length_from_settings():
 
 def test_done_and_skip_restart_from_now_and_need_a_waiting_reminder():
     eng = make()
-    with pytest.raises(EngineError, match="not waiting"):
+    with pytest.raises(EngineError, match="no reminder is waiting"):
         eng.done(T0)
     simulate(eng, T0, T0 + 20 * MIN)
     rid = eng.pending.id
@@ -139,7 +140,8 @@ def test_break_now_any_kind_and_unknown_kind_rejected():
     assert "10 ankle pumps" in ev[0].reminder.body
     assert eng.pending.kind == "nerve_glide"
     ev = eng.break_now(T0 + 2 * MIN)
-    assert ev[0].kind == "posture"  # the next due kind
+    assert [e.type for e in ev] == ["superseded", "shown"]
+    assert ev[1].kind == "posture"  # the next due kind
     assert eng.due("posture") == T0 + 22 * MIN
     with pytest.raises(EngineError, match="unknown reminder kind"):
         eng.break_now(T0, "yoga")
@@ -268,7 +270,7 @@ def test_idle_away_holds_reminders_then_natural_break_restarts_move():
     assert len(natural) == 1 and natural[0].kind == "move"
     assert natural[0].detail["away_s"] >= 24 * 60
     assert eng.due("move") == natural[0].at + 30 * MIN
-    assert eng.status(T0 + 45 * MIN)["away"] is False
+    assert eng.status(T0 + 45 * MIN).away is False
 
 
 def test_short_idle_is_not_a_natural_break():
@@ -302,11 +304,51 @@ def test_enabling_and_disabling_kinds_live():
 def test_status_reports_next_and_pending():
     eng = make()
     st = eng.status(T0)
-    assert st["next"]["kind"] == "posture" and st["next"]["in_s"] == 1200
-    assert st["kinds"]["move"]["due"] == (T0 + 30 * MIN).isoformat()
-    assert st["kinds"]["core"]["enabled"] is False and st["pending"] is None
+    assert st.next_kind == "posture" and st.next_due == T0 + 20 * MIN
+    assert st.kind("move").due == T0 + 30 * MIN
+    assert st.kind("core").enabled is False and st.pending is None
+    js = st.to_json(T0 + MIN)
+    assert js["next"]["in_s"] == 1140 and js["kinds"]["move"]["in_s"] == 1740
+    assert Status.from_json(js).kind("move") == st.kind("move")
     simulate(eng, T0, T0 + 20 * MIN)
-    assert eng.status(T0 + 20 * MIN)["pending"]["kind"] == "posture"
+    assert eng.status(T0 + 20 * MIN).pending.kind == "posture"
+
+
+# ---------------------------------------------------------------------- superseded
+def test_newer_reminder_supersedes_unanswered_one_which_still_takes_an_answer():
+    eng = make()
+    first = shown(simulate(eng, T0, T0 + 20 * MIN))[0].reminder  # posture
+    ev = eng.break_now(T0 + 21 * MIN, "stretch")
+    assert [e.type for e in ev] == ["superseded", "shown"]
+    assert ev[0].reminder == first and ev[0].detail["by"] == ev[1].reminder.id
+    assert eng.pending.kind == "stretch"
+    # Done on the replaced posture reminder counts for posture; the stretch still waits.
+    done = eng.done(T0 + 22 * MIN, reminder_id=first.id)
+    assert done[0].type == "done" and done[0].kind == "posture"
+    assert done[0].detail["superseded"] is True
+    assert eng.due("posture") == T0 + 42 * MIN and eng.pending.kind == "stretch"
+    with pytest.raises(EngineError, match="already answered"):
+        eng.skip(T0 + 23 * MIN, reminder_id=first.id)
+
+
+def test_snooze_on_a_superseded_reminder_brings_its_kind_back():
+    eng = make()
+    first = shown(simulate(eng, T0, T0 + 20 * MIN))[0].reminder
+    eng.break_now(T0 + 21 * MIN, "move")
+    ev = eng.snooze(T0 + 22 * MIN, reminder_id=first.id)
+    assert ev[0].kind == "posture" and eng.due("posture") == T0 + 32 * MIN
+    assert eng.pending.kind == "move"
+
+
+def test_natural_break_answers_a_waiting_move_reminder():
+    eng = make()
+    r = shown(simulate(eng, T0, T0 + 30 * MIN), "move")[0].reminder
+    eng.tick(T0 + 31 * MIN, idle_seconds=5 * 60)  # away since 26 min
+    ev = eng.tick(T0 + 40 * MIN, idle_seconds=1)
+    natural = [e for e in ev if e.type == "natural"]
+    assert natural and natural[0].reminder == r and eng.pending is None
+    with pytest.raises(EngineError, match="already answered"):
+        eng.done(T0 + 41 * MIN, reminder_id=r.id)
 
 
 def test_naive_datetimes_are_rejected():

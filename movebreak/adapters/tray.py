@@ -6,18 +6,15 @@ Linux/BSD with an XEmbed tray host (a window owns `_NET_SYSTEM_TRAY_S<n>`) `gtk`
 StatusNotifier watcher on the session bus (GNOME with the AppIndicator extension, KDE on Wayland)
 `appindicator`; macOS/Windows: pystray's default.
 
-Threads: `run()` on the main thread (pystray rule) until `stop()`; `stop()` and `refresh()` from
-any thread. Menu actions run on a short-lived "tray-action" thread, so a slow command never
-freezes the GTK loop. `refresh()` only touches the backend through pystray calls that marshal to
-the loop thread (gtk/appindicator: `GLib.idle_add`); xorg's setters block until its loop answers,
-so there they run on a helper thread.
+Threads: `run()` on the main thread (pystray rule) until `stop()`; `stop()` from any thread;
+`show(status)` from the owner after each change. The tray never touches the engine or history:
+it draws the owner's immutable status snapshot, and a menu action only hands a request to the
+app (`app.request(...)`), which the owner applies. `show()` only touches the backend through
+pystray calls that marshal to the loop thread (gtk/appindicator: `GLib.idle_add`); xorg's
+setters block until its loop answers, so there they run on a helper thread.
 
-Signals: pystray's gtk loop resets SIGINT to SIG_DFL (Ctrl+C would kill the app uncleanly), and
-Python handlers run only when the loop calls back into Python. So with gtk/appindicator, `run()`
-keeps cli.py's handlers and adds `GLib.unix_signal_add` sources for SIGTERM, SIGINT and SIGHUP
-(GLib wakes the loop on the signal itself; no polling timer) that call them (`app.quit()` /
-reload); after the loop they are removed and the Python handlers re-installed. xorg's loop is
-Python blocked in select(), which Python's own signal handling interrupts.
+Signals are not handled here: the process blocks them in every thread and one thread takes them
+(adapters/signals.py), so pystray resetting SIGINT to its default action is harmless.
 
 Left click (gtk; xorg ignores clicks, appindicator has none): the bold status line is the
 default item; it shows the status (next reminder per kind, today's counts) as a notification.
@@ -31,7 +28,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -39,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from movebreak.core.catalog import KINDS
+from movebreak.core.status import Status
+from movebreak.core.texts import next_due_text, snooze_label, status_lines
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,6 @@ ICON_SIZE = 64
 LINUX_ORDER = ("gtk", "appindicator", "xorg")
 SNI_WATCHER = "org.kde.StatusNotifierWatcher"
 _GTK_BACKENDS = ("gtk", "appindicator")
-_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 
 _selected: tuple[str, Any] | None = None  # (backend name, pystray backend module)
 
@@ -171,19 +168,27 @@ def chosen_backend() -> str | None:
 # ---------------------------------------------------------------------- what the tray shows
 @dataclass(frozen=True)
 class _View:
-    """One snapshot of what the icon and menu show (compared to skip needless updates)."""
+    """What the icon and menu show, derived from one status snapshot (compared to skip
+    needless updates). The countdown in the first line is refreshed whenever it is shown."""
 
     state: str  # icon variant: normal / paused / waiting
-    head: str  # first menu line and tooltip
+    head: str  # first menu line and tooltip, as of the snapshot
     paused: bool
     pending_title: str | None
     snooze_label: str
 
 
-class Tray:
-    """The pystray icon with a menu built from the app's status. See the module docstring."""
+def _view(status: Status, now) -> _View:
+    return _View(state=status.state, head=next_due_text(status, now), paused=status.paused,
+                 pending_title=status.pending.title if status.pending else None,
+                 snooze_label=snooze_label(status.snooze_s))
 
-    def __init__(self, app: Any) -> None:
+
+class Tray:
+    """The pystray icon with a menu built from the owner's status snapshots. See the module
+    docstring."""
+
+    def __init__(self, app: Any, status: Status) -> None:
         """Main thread, after `tray_unavailable_reason()` returned None."""
         if _selected is None and tray_unavailable_reason() is not None:
             raise RuntimeError("no tray available; call tray_unavailable_reason() first")
@@ -195,14 +200,12 @@ class Tray:
         self._pystray = pystray
         self._icon_image = icon_image
         self.app = app
-        self._lock = threading.Lock()  # guards _view
-        self._refresh_lock = threading.Lock()  # one refresh at a time: views never go back
-        self._view = self._snapshot()
+        self._status = status  # the latest snapshot (replaced whole; read without a lock)
+        self._view = _view(status, app.clock())
+        self._lock = threading.Lock()  # one update at a time: views never go back
         self._stop_requested = False
         self._live = False  # pystray loop ready; updates may go to the backend
         self._xorg_busy = threading.Lock()
-        self._signal_sources: list[int] = []
-        self._saved_handlers: dict[int, Any] = {}
         self._menus: list[Any] = []  # Gtk.Menu objects built by pystray (gtk backends)
         icon_class = module.Icon
         if self.backend in _GTK_BACKENDS and hasattr(icon_class, "_create_menu"):
@@ -225,14 +228,6 @@ class Tray:
         """Main thread: show the icon and run the backend loop until `stop()`."""
         if self._stop_requested:
             return
-        gtk = self.backend in _GTK_BACKENDS
-        if gtk:
-            from gi.repository import GLib
-            for name in _SIGNALS:  # cli.py's handlers, before pystray resets SIGINT
-                sig = getattr(signal, name, None)
-                if sig is not None:
-                    self._saved_handlers[sig] = signal.getsignal(sig)
-            GLib.idle_add(self._install_signal_sources)  # runs inside the loop
         try:
             self._icon.run(setup=self._setup)
         except Exception:
@@ -240,8 +235,6 @@ class Tray:
             self._release_setup_thread()
         finally:
             self._live = False
-            if gtk:
-                self._remove_signal_sources()
 
     def stop(self) -> None:
         """Any thread: end `run()` (also when called before the loop started)."""
@@ -259,7 +252,7 @@ class Tray:
             icon.stop()
             return
         self._live = True
-        self.refresh(force=True)
+        self.show(self._status, force=True)
 
     def _release_setup_thread(self) -> None:
         """pystray's setup thread waits for the loop to get ready; if it never did (the loop
@@ -272,71 +265,27 @@ class Tray:
             except Exception:
                 log.debug("releasing the tray setup thread failed", exc_info=True)
 
-    # -------------------------------------------------------------- signals (gtk loop)
-    def _install_signal_sources(self) -> bool:
-        """GLib loop (main thread): route SIGTERM/SIGINT/SIGHUP to the Python handlers."""
-        from gi.repository import GLib
-        for sig in self._saved_handlers:
-            self._signal_sources.append(
-                GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, self._on_signal, sig))
-        return False  # one-shot idle callback
-
-    def _on_signal(self, sig: int) -> bool:
-        """GLib loop (main thread): a signal arrived; do what cli.py's handler would do."""
-        handler = self._saved_handlers.get(sig)
-        try:
-            if callable(handler):
-                handler(sig, None)
-            elif sig != getattr(signal, "SIGHUP", None) and handler != signal.SIG_IGN:
-                self.app.quit()
-        except Exception:
-            log.exception("signal %s handler failed", sig)
-        return True  # keep the source
-
-    def _remove_signal_sources(self) -> None:
-        """Main thread, after the loop: drop the GLib sources, give signals back to Python."""
-        from gi.repository import GLib
-        for source in self._signal_sources:
-            try:
-                GLib.source_remove(source)
-            except Exception:  # noqa: BLE001 - already gone with the loop
-                log.debug("signal source %s already removed", source)
-        self._signal_sources.clear()
-        for sig, handler in self._saved_handlers.items():
-            try:
-                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-            except (ValueError, TypeError, OSError):
-                pass
-        self._saved_handlers.clear()
-
-    # -------------------------------------------------------------- refresh
-    def refresh(self, force: bool = False) -> None:
-        """Any thread (never while holding the app's lock): re-read the app status; update icon,
-        title and menu if they changed."""
-        with self._refresh_lock:
-            self._refresh(force)
-
-    def _refresh(self, force: bool) -> None:
-        try:
-            view = self._snapshot()
-        except Exception:
-            log.exception("tray refresh: status failed")
-            return
+    # -------------------------------------------------------------- updates
+    def show(self, status: Status, force: bool = False) -> None:
+        """Owner (or pystray's setup thread): take a new snapshot; update icon, title and
+        menu if what they show changed. Never blocks on the GTK loop."""
         with self._lock:
+            self._status = status
+            view = _view(status, self.app.clock())
             old, self._view = self._view, view
-        if not self._live:
-            return  # `_setup` applies the latest view once the loop is ready
-        changed = {
-            "icon": force or view.state != old.state,
-            "title": force or view.head != old.head,
-            "menu": force or view != old,
-        }
-        if not any(changed.values()):
-            return
-        if self.backend == "xorg":
-            self._apply_xorg(view, changed)
-        else:
-            self._apply(view, changed)
+            if not self._live:
+                return  # `_setup` applies the latest snapshot once the loop is ready
+            changed = {
+                "icon": force or view.state != old.state,
+                "title": force or view.head != old.head,
+                "menu": force or view != old,
+            }
+            if not any(changed.values()):
+                return
+            if self.backend == "xorg":
+                self._apply_xorg(view, changed)
+            else:
+                self._apply(view, changed)
 
     def _apply(self, view: _View, changed: dict[str, bool]) -> None:
         """Backend setters that marshal to the loop thread themselves (gtk: GLib.idle_add)."""
@@ -355,9 +304,9 @@ class Tray:
             log.exception("tray update failed")
 
     def _apply_xorg(self, view: _View, changed: dict[str, bool]) -> None:
-        """xorg's setters wait for its loop; never let them block the caller (scheduler)."""
+        """xorg's setters wait for its loop; never let them block the caller (the owner)."""
         if not self._xorg_busy.acquire(blocking=False):
-            return  # an update is under way; the next refresh catches up
+            return  # an update is under way; the next snapshot catches up
 
         def work() -> None:
             try:
@@ -369,14 +318,9 @@ class Tray:
         threading.Thread(target=work, name="tray-update", daemon=True).start()
 
     def _fresh_head(self) -> str:
-        """Main thread: the status line computed now (menus and tooltips are shown later than
-        the last refresh, which may be up to 30 s old)."""
-        from movebreak.app import next_due_text
-        try:
-            return next_due_text(self.app.status())
-        except Exception:  # noqa: BLE001
-            with self._lock:
-                return self._view.head
+        """GLib loop (main thread): the status line with the countdown as of now (menus and
+        tooltips are shown later than the last snapshot, which may be 30 s old)."""
+        return next_due_text(self._status, self.app.clock())
 
     def _on_query_tooltip(self, status_icon, x, y, keyboard_mode, tooltip) -> bool:
         """GLib loop (main thread): GTK asks for the hover text."""
@@ -414,81 +358,51 @@ class Tray:
         return False
 
     # -------------------------------------------------------------- the menu
-    def _snapshot(self) -> _View:
-        """Any thread: the app's status turned into what the tray shows."""
-        from movebreak.app import next_due_text, snooze_label
-        st = self.app.status()
-        pending = st.get("pending")
-        paused = bool(st.get("paused"))
-        state = "paused" if paused else "waiting" if pending else "normal"
-        snooze_s = getattr(getattr(self.app, "settings", None), "snooze_s", 600)
-        return _View(state=state, head=next_due_text(st), paused=paused,
-                     pending_title=pending["title"] if pending else None,
-                     snooze_label=snooze_label(snooze_s))
-
     def _items(self):
         """GLib loop / pystray: the menu items for the current view (a generator)."""
         item, sep, menu = self._pystray.MenuItem, self._pystray.Menu.SEPARATOR, self._pystray.Menu
-        with self._lock:
-            v = self._view
-        app = self.app
-        yield item(v.head, self._action(self._show_status), default=True, enabled=False)
+        v = self._view
+        req = self._request
+        yield item(v.head, self._show_status, default=True, enabled=False)
         yield sep
         if v.pending_title:
             yield item(f"Waiting: {v.pending_title}", None, enabled=False)
-            yield item("Done", self._action(app.done))
-            yield item(v.snooze_label, self._action(app.snooze))
-            yield item("Skip", self._action(app.skip))
+            yield item("Done", req("done"))
+            yield item(v.snooze_label, req("snooze"))
+            yield item("Skip", req("skip"))
         else:
-            yield item(v.snooze_label, self._action(app.snooze), enabled=not v.paused)
+            yield item(v.snooze_label, req("snooze"), enabled=not v.paused)
         yield sep
         yield item("Take a break now", menu(*[
-            item(k.title, self._action(app.break_now, kind)) for kind, k in KINDS.items()]))
+            item(k.title, req("break_now", kind)) for kind, k in KINDS.items()]))
         if v.paused:
-            yield item("Resume", self._action(app.resume))
+            yield item("Resume", req("resume"))
         else:
             yield item("Pause", menu(
-                item("30 minutes", self._action(app.pause, 30 * 60)),
-                item("1 hour", self._action(app.pause, 3600)),
-                item("2 hours", self._action(app.pause, 2 * 3600)),
-                item("Until tomorrow", self._action(app.pause_until_tomorrow)),
-                item("Until resumed", self._action(app.pause, None)),
+                item("30 minutes", req("pause", 30 * 60)),
+                item("1 hour", req("pause", 3600)),
+                item("2 hours", req("pause", 2 * 3600)),
+                item("Until tomorrow", req("pause_until_tomorrow")),
+                item("Until resumed", req("pause", None)),
             ))
         yield sep
-        yield item("Settings...", self._action(app.open_settings))
-        yield item("History...", self._action(app.open_history))
-        yield item("Stretch routine...", self._action(app.start_routine))
-        yield item("Safety info", self._action(app.show_safety))
+        yield item("Settings...", req("settings"))
+        yield item("History...", req("history"))
+        yield item("Stretch routine...", req("routine"))
+        yield item("Safety info", req("safety"))
         yield sep
-        yield item("Quit", self._action(app.quit))
+        yield item("Quit", req("quit"))
 
-    def _action(self, fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
-        """A menu callback that runs `fn(*args)` on its own thread (never in the GTK loop)."""
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception as e:  # noqa: BLE001 - EngineError: answered meanwhile
-                log.warning("tray: %s failed: %s", getattr(fn, "__name__", fn), e)
-            self.refresh()
-
+    def _request(self, action: str, *args: Any) -> Callable[[], None]:
+        """A menu callback (GLib loop) that hands `action` to the app without waiting: the
+        owner applies it and publishes a new snapshot, which updates the menu."""
         def callback() -> None:
-            threading.Thread(target=run, name="tray-action", daemon=True).start()
+            self.app.request(action, *args)
         return callback
 
     def _show_status(self) -> None:
-        """tray-action thread: the left-click status as a (pystray) notification."""
-        from movebreak.app import next_due_text
-        from movebreak.core.durations import format_countdown
-        st = self.app.status()
-        lines = [next_due_text(st)]
-        if st.get("pending"):
-            lines.append(f"Waiting: {st['pending']['title']}")
-        for kind, k in (st.get("kinds") or {}).items():
-            if k.get("enabled") and k.get("in_s") is not None:
-                lines.append(f"{KINDS[kind].title}: in {format_countdown(max(0, k['in_s']))}")
-        today = st.get("today") or {}
-        lines.append("Today: " + ", ".join(
-            f"{today.get(t, 0)} {t}" for t in ("done", "snoozed", "skipped", "natural")))
+        """GLib loop: the left-click status as a (pystray) notification."""
+        lines = status_lines(self._status, self.app.clock())
         if getattr(self._icon, "HAS_NOTIFICATION", False):
             self._icon.notify("\n".join(lines), "movebreak")
 

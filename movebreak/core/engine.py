@@ -19,16 +19,25 @@ Rules in one place:
   wait `COALESCE_S` each.
 - Pause (for a duration, until tomorrow, until resumed) and working hours hold reminders; resume
   and the start of working hours restart every interval from that moment.
+- One reminder waits for an answer at a time. A newer one replaces it (a `superseded` event, so
+  the app withdraws the old notification and records it). An answer to a replaced reminder still
+  counts for its kind (done/skip restart that kind, snooze brings it back); an answer to one that
+  was already answered raises `EngineError` naming why.
+- The engine is not thread-safe and never needs to be: exactly one thread (the owner, see
+  adapters/driver.py) calls it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from movebreak.core.catalog import KINDS, Reminder, exercise_for, reminder_body
+from movebreak.core.events import EventType
 from movebreak.core.settings import Settings
+from movebreak.core.status import KindStatus, PendingStatus, Status
 
 #: Order in which kinds win when several are due at once.
 PRIORITY = ("move", "stretch", "nerve_glide", "core", "posture")
@@ -40,6 +49,8 @@ WATCHDOG_S = 30
 GAP_TOLERANCE_S = 20
 #: A backward wall-clock step larger than this is a clock jump.
 BACKWARD_TOLERANCE_S = 2
+#: How many replaced, unanswered reminders still accept a late answer.
+SUPERSEDED_KEPT = 16
 
 
 class EngineError(ValueError):
@@ -50,7 +61,7 @@ class EngineError(ValueError):
 class Event:
     """Something that happened; the app records it and shows `shown` reminders."""
 
-    type: str  # shown done snoozed skipped natural away suspend clock_jump paused resumed
+    type: EventType
     kind: str | None
     at: datetime
     reminder: Reminder | None = None
@@ -84,6 +95,8 @@ class Engine:
         self._paused_until: datetime | None = None
         self._away_since: datetime | None = None
         self._pending: Reminder | None = None
+        self._superseded: OrderedDict[int, Reminder] = OrderedDict()
+        self._answered: OrderedDict[int, EventType] = OrderedDict()
         self._next_id = 1
         self._in_hours = self.in_working_hours(now)
         for kind in settings.enabled_kinds():
@@ -142,33 +155,23 @@ class Engine:
             candidates.append(edge)
         return max(min(candidates), now)
 
-    def status(self, now: datetime) -> dict[str, Any]:
-        """Plain-data snapshot for `movebreak status`, the tray menu and tests."""
-        kinds = {}
-        for kind in KINDS:
-            st = self._states.get(kind)
-            kinds[kind] = {
-                "enabled": st is not None,
-                "interval_s": self.settings.interval(kind),
-                "due": st.due.isoformat() if st else None,
-                "in_s": round((st.due - now).total_seconds(), 3) if st else None,
-                "snoozed": bool(st and st.late_by_user),
-            }
+    def status(self, now: datetime) -> Status:
+        """The engine's part of the status snapshot (the app adds its own fields)."""
         nxt = self.next_reminder()
-        pending = self._pending
-        return {
-            "paused": self._paused,
-            "paused_until": self._paused_until.isoformat() if self._paused_until else None,
-            "away": self.away,
-            "in_working_hours": self.in_working_hours(now),
-            "next": None if nxt is None else {
-                "kind": nxt[0], "title": KINDS[nxt[0]].title, "due": nxt[1].isoformat(),
-                "in_s": round((nxt[1] - now).total_seconds(), 3)},
-            "pending": None if pending is None else {
-                "id": pending.id, "kind": pending.kind, "title": pending.title,
-                "body": pending.body},
-            "kinds": kinds,
-        }
+        p = self._pending
+        return Status(
+            at=now, paused=self._paused, paused_until=self._paused_until, away=self.away,
+            in_working_hours=self.in_working_hours(now),
+            next_kind=nxt[0] if nxt else None, next_due=nxt[1] if nxt else None,
+            pending=None if p is None else PendingStatus(
+                id=p.id, kind=p.kind, title=p.title, body=p.body, exercise_id=p.exercise_id),
+            kinds=tuple(KindStatus(
+                kind=kind, enabled=kind in self._states,
+                interval_s=self.settings.interval(kind),
+                due=self._states[kind].due if kind in self._states else None,
+                snoozed=bool(kind in self._states and self._states[kind].late_by_user))
+                for kind in KINDS),
+            snooze_s=self.settings.snooze_s)
 
     # ------------------------------------------------------------------ the tick
     def tick(self, now: datetime, idle_seconds: float | None = None) -> list[Event]:
@@ -179,10 +182,10 @@ class Engine:
         gap = (now - self._last_tick).total_seconds()
         if gap < -BACKWARD_TOLERANCE_S:
             self._shift_all(_s(gap))
-            events.append(Event("clock_jump", None, now, detail={"jump_s": gap}))
+            events.append(Event(EventType.CLOCK_JUMP, None, now, detail={"jump_s": gap}))
         elif gap > self.watchdog_s + GAP_TOLERANCE_S:
             start = self._away_since or self._last_tick
-            events.append(Event("suspend", None, now, detail={"gap_s": gap}))
+            events.append(Event(EventType.SUSPEND, None, now, detail={"gap_s": gap}))
             self._away_since = None
             events.extend(self._end_away(start, now))
         self._last_tick = now
@@ -196,7 +199,7 @@ class Engine:
         in_hours = self.in_working_hours(now)
         if in_hours and not self._in_hours:
             self._restart_all(now)
-            events.append(Event("hours_start", None, now))
+            events.append(Event(EventType.HOURS_START, None, now))
         self._in_hours = in_hours
 
         if self._paused or not in_hours or self._away_since is not None:
@@ -212,9 +215,10 @@ class Engine:
         for i, kind in enumerate(rest, start=1):
             st = self._states[kind]
             st.due = now + _s(COALESCE_S * i)
-        return [self._show(first, now, manual=False)]
+        return self._show(first, now, manual=False)
 
-    def _show(self, kind: str, now: datetime, manual: bool) -> Event:
+    def _show(self, kind: str, now: datetime, manual: bool) -> list[Event]:
+        """Make the reminder for `kind` the waiting one (replacing an unanswered one)."""
         st = self._states.get(kind)
         rotation = st.rotation if st else 0
         exercise = exercise_for(kind, rotation)
@@ -223,6 +227,12 @@ class Engine:
             body=reminder_body(kind, exercise), exercise_id=exercise.id,
             due=st.due if st and not manual else now)
         self._next_id += 1
+        events = []
+        old = self._pending
+        if old is not None:
+            self._keep(self._superseded, old.id, old)
+            events.append(Event(EventType.SUPERSEDED, old.kind, now, reminder=old,
+                                detail={"by": reminder.id}))
         self._pending = reminder
         if st:
             interval = _s(self.settings.interval(kind))
@@ -232,7 +242,9 @@ class Engine:
             st.due = st.anchor + interval
             st.rotation += 1
             st.late_by_user = False
-        return Event("shown", kind, now, reminder=reminder, detail={"manual": manual})
+        events.append(Event(EventType.SHOWN, kind, now, reminder=reminder,
+                            detail={"manual": manual}))
+        return events
 
     # ------------------------------------------------------------------ idle / away
     def _track_idle(self, now: datetime, idle_seconds: float) -> list[Event]:
@@ -240,7 +252,8 @@ class Engine:
         if self._away_since is None:
             if idle_seconds >= threshold:
                 self._away_since = now - _s(idle_seconds)
-                return [Event("away", None, now, detail={"since": self._away_since.isoformat()})]
+                return [Event(EventType.AWAY, None, now,
+                              detail={"since": self._away_since.isoformat()})]
             return []
         if idle_seconds < threshold:
             back = now - _s(idle_seconds)
@@ -254,12 +267,15 @@ class Engine:
         self._shift_all(away)
         if away.total_seconds() < self.settings.natural_break_s:
             return []
-        events = [Event("natural", "move", back, detail={"away_s": away.total_seconds()})]
+        answered = None  # a waiting move reminder is answered by the break itself
+        if self._pending is not None and self._pending.kind == "move":
+            answered, self._pending = self._pending, None
+            self._keep(self._answered, answered.id, EventType.NATURAL)
+        events = [Event(EventType.NATURAL, "move", back, reminder=answered,
+                        detail={"away_s": away.total_seconds()})]
         if "move" in self._states:
             self._states["move"] = replace(self._fresh("move", back),
                                            rotation=self._states["move"].rotation)
-        if self._pending is not None and self._pending.kind == "move":
-            self._pending = None
         return events
 
     def _shift_all(self, delta: timedelta) -> None:
@@ -268,45 +284,62 @@ class Engine:
             st.due += delta
 
     # ------------------------------------------------------------------ commands
-    def _target(self, reminder_id: int | None, kind: str | None) -> Reminder:
+    def _target(self, reminder_id: int | None) -> tuple[Reminder, bool]:
+        """The reminder an answer is for, and whether it was replaced by a newer one."""
         p = self._pending
-        if p is None or (reminder_id is not None and p.id != reminder_id) or (
-                kind is not None and p.kind != kind):
-            what = f"reminder {reminder_id}" if reminder_id is not None else "a reminder"
-            raise EngineError(f"{what} is not waiting for an answer")
-        return p
+        if reminder_id is None or (p is not None and p.id == reminder_id):
+            if p is None:
+                raise EngineError("no reminder is waiting for an answer")
+            return p, False
+        if reminder_id in self._superseded:
+            return self._superseded.pop(reminder_id), True
+        how = self._answered.get(reminder_id)
+        if how is not None:
+            raise EngineError(f"reminder {reminder_id} was already answered ({how})")
+        raise EngineError(f"reminder {reminder_id} is not waiting for an answer")
+
+    def _answer(self, now: datetime, reminder_id: int | None, how: EventType) -> list[Event]:
+        """Done or Skip: restart that kind's interval from now and record the answer."""
+        r, replaced = self._target(reminder_id)
+        if not replaced:
+            self._pending = None
+        self._keep(self._answered, r.id, how)
+        self._restart(r.kind, now)
+        detail: dict[str, Any] = {"exercise": r.exercise_id}
+        if replaced:
+            detail["superseded"] = True
+        return [Event(how, r.kind, now, reminder=r, detail=detail)]
 
     def done(self, now: datetime, reminder_id: int | None = None) -> list[Event]:
         """The user did it: restart that kind's interval from now."""
-        r = self._target(reminder_id, None)
-        self._pending = None
-        self._restart(r.kind, now)
-        return [Event("done", r.kind, now, reminder=r, detail={"exercise": r.exercise_id})]
+        return self._answer(now, reminder_id, EventType.DONE)
 
     def skip(self, now: datetime, reminder_id: int | None = None) -> list[Event]:
         """Not this time: restart that kind's interval from now, recorded as skipped."""
-        r = self._target(reminder_id, None)
-        self._pending = None
-        self._restart(r.kind, now)
-        return [Event("skipped", r.kind, now, reminder=r, detail={"exercise": r.exercise_id})]
+        return self._answer(now, reminder_id, EventType.SKIPPED)
 
     def snooze(self, now: datetime, seconds: float | None = None, kind: str | None = None,
                reminder_id: int | None = None) -> list[Event]:
-        """Snooze the waiting reminder (due again in `seconds`), else push the next one back."""
+        """Snooze the waiting (or a replaced) reminder: due again in `seconds`. With none
+        waiting, push the next one (or `kind`'s) back by `seconds`."""
         secs = self.settings.snooze_s if seconds is None else seconds
         if secs <= 0:
             raise EngineError("snooze length must be positive")
         p = self._pending
-        if p is not None and (reminder_id is None or p.id == reminder_id) and (
-                kind is None or p.kind == kind) and p.kind in self._states:
-            self._pending = None
-            st = self._states[p.kind]
-            st.due = now + _s(secs)
-            st.late_by_user = True
-            return [Event("snoozed", p.kind, now, reminder=p,
-                          detail={"seconds": secs, "due": st.due.isoformat()})]
-        if reminder_id is not None:
-            raise EngineError(f"reminder {reminder_id} is not waiting for an answer")
+        if reminder_id is not None or (p is not None and (kind is None or p.kind == kind)):
+            r, replaced = self._target(reminder_id)
+            if not replaced:
+                self._pending = None
+            self._keep(self._answered, r.id, EventType.SNOOZED)
+            detail: dict[str, Any] = {"seconds": secs}
+            if replaced:
+                detail["superseded"] = True
+            st = self._states.get(r.kind)
+            if st is not None:
+                st.due = now + _s(secs)
+                st.late_by_user = True
+                detail["due"] = st.due.isoformat()
+            return [Event(EventType.SNOOZED, r.kind, now, reminder=r, detail=detail)]
         if kind is None:
             nxt = self.next_reminder()
             if nxt is None:
@@ -317,7 +350,8 @@ class Engine:
         st = self._states[kind]
         st.due = max(st.due, now) + _s(secs)
         st.late_by_user = True
-        return [Event("snoozed", kind, now, detail={"seconds": secs, "due": st.due.isoformat()})]
+        return [Event(EventType.SNOOZED, kind, now,
+                      detail={"seconds": secs, "due": st.due.isoformat()})]
 
     def break_now(self, now: datetime, kind: str | None = None) -> list[Event]:
         """Show a reminder right away (any kind, enabled or not); it counts as this slot's."""
@@ -326,7 +360,7 @@ class Engine:
             kind = nxt[0] if nxt else "move"
         if kind not in KINDS:
             raise EngineError(f"unknown reminder kind '{kind}' (one of: {', '.join(KINDS)})")
-        return [self._show(kind, now, manual=True)]
+        return self._show(kind, now, manual=True)
 
     def pause(self, now: datetime, seconds: float | None = None,
               until: datetime | None = None) -> list[Event]:
@@ -339,7 +373,7 @@ class Engine:
             _check_aware(until)
         self._paused = True
         self._paused_until = until
-        return [Event("paused", None, now,
+        return [Event(EventType.PAUSED, None, now,
                       detail={"until": until.isoformat() if until else None})]
 
     def pause_until_tomorrow(self, now: datetime) -> list[Event]:
@@ -364,7 +398,7 @@ class Engine:
         self._paused = False
         self._paused_until = None
         self._restart_all(now)
-        return [Event("resumed", None, now)]
+        return [Event(EventType.RESUMED, None, now)]
 
     def apply_settings(self, settings: Settings, now: datetime) -> list[Event]:
         """Take new settings live: new kinds start now, a changed interval counts from its
@@ -380,12 +414,17 @@ class Engine:
                 self._states[kind] = self._fresh(kind, now)
             elif settings.interval(kind) != old.interval(kind) and not st.late_by_user:
                 st.due = max(st.anchor + _s(settings.interval(kind)), now)
-        if self._pending is not None and self._pending.kind not in KINDS:
-            self._pending = None
         self._in_hours = self.in_working_hours(now)
-        return [Event("settings", None, now)]
+        return [Event(EventType.SETTINGS, None, now)]
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _keep(book: OrderedDict, key: int, value: Any) -> None:
+        """Remember `key` in a small bounded book (oldest forgotten first)."""
+        book[key] = value
+        while len(book) > SUPERSEDED_KEPT:
+            book.popitem(last=False)
+
     def _fresh(self, kind: str, now: datetime) -> _KindState:
         return _KindState(anchor=now, due=now + _s(self.settings.interval(kind)))
 
