@@ -1,5 +1,9 @@
 """The whole app on a real desktop: `movebreak run` as a subprocess sends real notifications to
-dunst on a private D-Bus bus; buttons are pressed through dunst; dunst is killed mid-run."""
+dunst on a private D-Bus bus; buttons are pressed through dunst; dunst is killed mid-run.
+
+Smoke tests of the real adapters together: reminders are shown at once with `movebreak break`
+instead of waiting for an interval (the timing rules are tested in-process, test_app.py, and
+the driver's accuracy in test_driver.py and the bench)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ CONFIG = """
 [general]
 snooze = "1m"
 [reminders.move]
-interval = "10s"
+interval = "10m"
 [reminders.posture]
 enabled = false
 [reminders.stretch]
@@ -42,7 +46,7 @@ def history_types(app) -> list[tuple[str, str | None]]:
     return [(e["type"], e["kind"]) for e in events]
 
 
-def wait_reminder(rig, timeout=25.0):
+def wait_reminder(rig, timeout=10.0):
     """The movebreak reminder entries in dunst's context menu (its buttons)."""
     def menu():
         try:
@@ -56,6 +60,7 @@ def wait_reminder(rig, timeout=25.0):
 def test_reminder_reaches_dunst_with_buttons_and_snooze_reschedules(desktop_app):
     app, rig = desktop_app
     assert app.status()["notifier"] == "dbus"
+    app.cli("break", "move")
     entries = wait_reminder(rig)
     labels = {e["label"] for e in entries}
     assert {"Done", "Snooze 1 min", "Skip"} <= labels
@@ -71,6 +76,7 @@ def test_reminder_reaches_dunst_with_buttons_and_snooze_reschedules(desktop_app)
 @pytest.mark.parametrize("label,recorded", [("Done", "done"), ("Skip", "skipped")])
 def test_done_and_skip_from_the_notification_are_recorded(desktop_app, label, recorded):
     app, rig = desktop_app
+    app.cli("break", "move")
     wait_reminder(rig)
     rig.press_action(label, summary="Time to move")
     rig.wait_for(lambda: (recorded, "move") in history_types(app), 5,
@@ -79,15 +85,16 @@ def test_done_and_skip_from_the_notification_are_recorded(desktop_app, label, re
     assert st["pending"] is None
     assert st["today"][recorded] == 1
     due = datetime.fromisoformat(st["kinds"]["move"]["due"])
-    assert 5 < (due - datetime.now(timezone.utc)).total_seconds() <= 10.5  # restarted now
+    assert 595 < (due - datetime.now(timezone.utc)).total_seconds() <= 600  # restarted now
 
 
 def test_dunst_killed_mid_run_loses_nothing(desktop_app):
     app, rig = desktop_app
-    wait_reminder(rig)
+    app.cli("break", "posture")
     rig.kill_dunst()
     n = len(app.lines)
-    app.wait_for("notification server unavailable", 25, after=n)  # a reminder fell due
+    app.cli("break", "move")
+    app.wait_for("notification server unavailable", 5, after=n)
     assert app.proc.poll() is None
     assert app.status()["pending"]["kind"] == "move"
     rig.start_dunst()
@@ -98,7 +105,7 @@ def test_dunst_killed_mid_run_loses_nothing(desktop_app):
     db = sqlite3.connect(app.tmp / "data" / "history.sqlite3")
     kinds = [r[0] for r in db.execute("select type from events where kind='move'")]
     db.close()
-    assert kinds.count("shown") >= 2 and "done" in kinds
+    assert kinds == ["shown", "done"]  # shown once (delivered late), then answered
 
 
 def test_doctor_reports_what_works_on_the_desktop(desktop, tmp_path):
@@ -152,38 +159,6 @@ def test_start_button_opens_the_guided_routine_for_that_stretch(desktop_app, tmp
         app.stop()
 
 
-def test_stepping_away_is_a_natural_break_and_nothing_shows_to_an_empty_chair(xdisplay,
-                                                                               tmp_path):
-    """Real X11 idle time: no input for the natural-break length (30 s here) holds the due move
-    reminder; input from xdotool ends the absence: a natural break, and the move timer
-    restarts from the return."""
-    rig = xdisplay
-    config = CONFIG.replace('interval = "10s"', 'interval = "40s"').replace(
-        'snooze = "1m"', 'snooze = "1m"\nnatural_break = "30s"')
-    env = dict(rig.env_overrides, MOVEBREAK_NOTIFIER="dbus", MOVEBREAK_WATCHDOG_S="2",
-               MOVEBREAK_IDLE="")  # empty: the app picks the real X11 source itself
-    app = RunningApp(tmp_path, config, extra_env=env)
-    try:
-        assert "idle source: x11" in app.wait_for("movebreak running", 5)[1]
-        rig.run(["xdotool", "mousemove", "20", "20"])
-        st = rig.wait_for(lambda: (s := app.status())["away"] and s, 40,
-                          what="the app to notice the user is away")
-        assert st["pending"] is None
-        time.sleep(12)  # the move reminder falls due (40 s) while nobody is there
-        assert app.status()["pending"] is None
-        assert ("shown", "move") not in history_types(app)
-        rig.run(["xdotool", "mousemove", "300", "300"])
-        back = time.time()
-        rig.wait_for(lambda: ("natural", "move") in history_types(app), 10,
-                     what="a natural break recorded")
-        st = app.status()
-        assert st["away"] is False
-        due = datetime.fromisoformat(st["kinds"]["move"]["due"]).timestamp()
-        assert due - back == pytest.approx(40, abs=3)  # restarted from the return
-    finally:
-        app.stop()
-
-
 def test_without_a_tray_reminders_are_also_echoed_on_the_terminal(xdisplay, tmp_path):
     rig = xdisplay
     rig.stop_tray()  # no tray host (another test may have started one for the session)
@@ -192,7 +167,8 @@ def test_without_a_tray_reminders_are_also_echoed_on_the_terminal(xdisplay, tmp_
     try:
         st = app.status()
         assert st["tray"] is False and "_NET_SYSTEM_TRAY_S0" in st["tray_problem"]
-        _, line = app.wait_for("Time to move:", 15)
+        app.cli("break", "move")
+        _, line = app.wait_for("Time to move:", 5)
         assert "movebreak done" in line
         wait_reminder(rig)  # and it is a real notification too
     finally:

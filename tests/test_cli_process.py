@@ -1,5 +1,8 @@
 """The real app as a user runs it with no display: `movebreak run` in a subprocess printing
-reminders to the terminal, controlled by `movebreak <command>` over the real Unix socket."""
+reminders to the terminal, controlled by `movebreak <command>` over the real Unix socket.
+
+Smoke tests of the process, the socket and the CLI; nothing here waits for an interval (the
+scheduling rules are tested in-process in test_app.py and test_engine.py)."""
 
 from __future__ import annotations
 
@@ -89,13 +92,6 @@ def test_start_line_says_why_there_is_no_tray(app):
     assert "tray: no - no display" in line and "notifications via console" in line
 
 
-def test_reminder_printed_within_a_second_of_due(app):
-    due = datetime.fromisoformat(app.status()["kinds"]["move"]["due"]).timestamp()
-    stamp, line = app.wait_for("Time to move", 15)
-    assert "Time to move" in line
-    assert abs(stamp - due) < 1.0, f"printed {stamp - due:+.3f}s from due"
-
-
 def test_snooze_from_another_shell_delays_and_status_reports_it(app):
     before = datetime.fromisoformat(app.status()["kinds"]["move"]["due"])
     out = app.cli("snooze", "20s").stdout
@@ -104,11 +100,6 @@ def test_snooze_from_another_shell_delays_and_status_reports_it(app):
     after = datetime.fromisoformat(st["kinds"]["move"]["due"])
     assert (after - before).total_seconds() == pytest.approx(20, abs=0.5)
     assert st["kinds"]["move"]["snoozed"] is True
-    t0 = time.time()
-    stamp, _ = app.wait_for("Time to move", 40)
-    assert stamp >= after.timestamp() - 0.05  # not before the snoozed time
-    assert stamp - after.timestamp() < 1.0
-    assert stamp - t0 > 15
 
 
 def test_status_text_pause_resume_break_and_history(app):

@@ -340,11 +340,11 @@ def test_wall_clock_jump_forward_is_a_suspend_natural_break_and_no_burst(tmp_pat
         _, natural = wait_event(tmp_path, "natural", 1, seen)
         assert natural["kind"] == "move" and natural["detail"]["away_s"] > 3 * 3600 - 30
         time.sleep(1)
-        assert len(reminders(app, n)) <= 1, "a burst of reminders after resume"
-        stamp, _ = app.wait_for("Time to move", 10 + WATCHDOG_S + 3, after=n)
-        assert 9 <= stamp - t_suspend <= 10 + 1.5  # the move interval restarted at resume
+        assert len(reminders(app, n)) == 0, "a reminder right after resume"
         status = app.status()
-        assert status["today"]["natural"] == 1 and status["kinds"]["move"]["in_s"] > 0
+        assert status["today"]["natural"] == 1
+        # the move interval restarted at resume (in_s is read about 1 s later)
+        assert 7 <= status["kinds"]["move"]["in_s"] <= 10
     finally:
         app.stop()
 
@@ -358,12 +358,11 @@ def test_wall_clock_jump_back_keeps_reminders_coming_without_a_burst(tmp_path):
         time.sleep(3)
         n, seen = len(app.lines), len(history_events(tmp_path))
         offset.write_text("-1h\n")  # the clock is set back an hour
-        _, jump = wait_event(tmp_path, "clock_jump", WATCHDOG_S + 3, seen)
+        t_jump, jump = wait_event(tmp_path, "clock_jump", WATCHDOG_S + 3, seen)
         assert abs(jump["detail"]["jump_s"] + 3600) < WATCHDOG_S + 1
-        stamp, _ = app.wait_for("Time to move", 10 + WATCHDOG_S + 3, after=n)
-        # remaining time kept: due when it was due, at most the watchdog period late
-        assert due - 1 <= stamp <= due + WATCHDOG_S + 2, f"{stamp - t_start:.1f} s after start"
-        time.sleep(2)
-        assert len(reminders(app, n)) == 1, "more than one reminder after the jump"
+        # remaining time kept: still due when it was due (in real seconds), not an hour later
+        left = app.status()["kinds"]["move"]["in_s"]
+        assert abs((time.time() + left) - due) <= WATCHDOG_S + 1, f"{left=}"
+        assert len(reminders(app, n)) == 0, "a reminder at the jump"
     finally:
         app.stop()

@@ -60,6 +60,7 @@ class App:
                         MOVEBREAK_DATA_DIR=str(tmp / "data"),
                         MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
                         MOVEBREAK_IDLE="none",
+                        MOVEBREAK_WATCHDOG_S="1",  # ticks (and config checks) every second
                         XDG_CONFIG_HOME=str(tmp / "xdg"),  # start-at-login files stay here
                         PYTHONUNBUFFERED="1")
         self.lines: list[str] = []
@@ -309,7 +310,7 @@ def test_broken_external_edit_is_reported_and_last_good_settings_keep_running(st
     app = start_app('[reminders.move]\ninterval = "20m"\n')
     assert app.status()["kinds"]["move"]["interval_s"] == 1200
     app.config.write_text('[reminders.move]\ninterval = "5m\n[general\n')
-    st = wait_for(lambda: first_match(lambda s: s["config_problems"], app.status()), 45,
+    st = wait_for(lambda: first_match(lambda s: s["config_problems"], app.status()), 10,
                   "the app to notice the broken file (mtime check on its tick)")
     assert any("TOML syntax error" in p for p in st["config_problems"])
     assert any("TOML syntax error" in line for line in app.lines)
