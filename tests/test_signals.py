@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDS = 20  # per quit signal
-SPAN_S = 1.6  # delays spread over this much time after the mask is set (start-up + ticks)
+SPAN_S = 1.2  # delays spread over this much time after the mask is set (start-up + ticks)
 HANDLED_BITS = (1 << (signal.SIGHUP - 1)) | (1 << (signal.SIGINT - 1)) | \
     (1 << (signal.SIGTERM - 1))
 
