@@ -77,6 +77,7 @@ class App:
         self._launch = launch
         self._display = launcher.display_available() if display is None else display
         self._serving = False
+        self._tray_shown = False  # owner: the icon is really on a tray (tray_changed)
         self._undelivered: Reminder | None = None  # owner only
         self.tray = None
         self.tray_problem: str | None = None
@@ -111,6 +112,7 @@ class App:
             self._make_tray()
         if self._stopped.is_set():
             return
+        self._status = self._build_status(self.clock())  # no other thread runs yet
         self.server.start()
         self._serving = True
         self.driver.start(first=self._started)
@@ -125,9 +127,10 @@ class App:
         if self._idle is None:
             from movebreak.adapters.idle import choose_idle_source
             self._idle = choose_idle_source()
+        tray = ("yes" if self._tray_shown else "watching for a tray host") if self.tray else \
+            "no - " + (self.tray_problem or "disabled")
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
-            f"tray: {'yes' if self.tray else 'no - ' + (self.tray_problem or 'disabled')}, "
-            f"idle source: {getattr(self._idle, 'name', 'none')}")
+            f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
         if not self.history.has_seen_safety():
             self._show_safety(True)
 
@@ -136,9 +139,14 @@ class App:
         # pick visuals when it is the session's first GTK client (e.g. started at login).
         os.environ.setdefault("GDK_GL", "disable")
         try:
-            from movebreak.adapters.tray import Tray, tray_unavailable_reason
+            from movebreak.adapters.tray import Tray, tray_unavailable_reason, watch_mode
         except ImportError as e:  # tray adapter missing in this build
             self.tray_problem = f"tray adapter unavailable ({e})"
+            return
+        backends, _why = watch_mode()
+        if backends:  # GTK: the tray finds hosts as they come and go
+            self.tray_problem = "waiting for a system tray"
+            self.tray = Tray(self, self._status, watch=backends)
             return
         reason = tray_unavailable_reason()
         if reason:
@@ -147,6 +155,7 @@ class App:
                 "and on this terminal; control with `movebreak status|snooze|pause|quit`.")
             return
         self.tray = Tray(self, self._status)
+        self._tray_shown = True  # not watched: pystray shows it on the host found at start
 
     def run_forever(self) -> None:
         """Main thread: the tray loop, or a wait until quit when there is no tray."""
@@ -224,6 +233,14 @@ class App:
             planned = min(planned, now + timedelta(seconds=RETRY_S))
         return planned
 
+    def tray_changed(self, shown: bool, backend: str | None, detail: str) -> None:
+        """Owner (submitted by the tray): the icon appeared on a host, or is gone."""
+        was, self._tray_shown = self._tray_shown, shown
+        self.tray_problem = None if shown else detail
+        if shown != was:
+            say(f"movebreak: tray icon {'shown' if shown else 'not shown'} "
+                f"({backend}: {detail})")
+
     def _build_status(self, now: datetime) -> Status:
         local = now.astimezone(self.tz)
         try:
@@ -233,7 +250,7 @@ class App:
             today = dict(self._status.today) if hasattr(self, "_status") else {}
         return self.engine.status(now).with_app(
             today=today, notifier=self._notifier.name if self._notifier else None,
-            tray=self.tray is not None, tray_problem=self.tray_problem,
+            tray=self._tray_shown, tray_problem=None if self._tray_shown else self.tray_problem,
             config=str(self.config_path), config_problems=self.config_problems,
             pid=os.getpid())
 

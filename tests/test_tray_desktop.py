@@ -428,3 +428,34 @@ def test_no_display_in_process(monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     reason = tray_unavailable_reason()
     assert reason is not None and "DISPLAY" in reason
+
+
+# ---------------------------------------------------------------------- hosts that come later
+def test_tray_host_started_after_the_app_gets_the_icon_within_2s(desktop, tmp_path):
+    """As at login: the app starts before the panel; the icon appears when the tray does, and
+    `status` says it is shown only once it really is (embedded)."""
+    _kill_tray(desktop)
+    app = RunningApp(desktop, tmp_path)
+    try:
+        st = app.wait_status(lambda s: s["pid"], "the app to answer")
+        assert st["tray"] is False and "waiting for a system tray" in st["tray_problem"]
+        time.sleep(2)  # the panel comes 2 s later
+        desktop.start_tray()
+        t0 = time.monotonic()
+        app.wait_status(lambda s: s["tray"] is True, "status: tray shown", timeout=2)
+        app.icon_box(timeout=2)
+        assert time.monotonic() - t0 < 2.5
+        app.menu_keys("Down", "Down", "Down", "Right", "Return")  # Pause > 30 minutes
+        app.wait_status(lambda s: s["paused"], "paused from the menu")
+        assert "tray icon shown (gtk" in app.output()
+        # the panel crashes and comes back: the icon follows, and the menu still works
+        _kill_tray(desktop)
+        app.wait_status(lambda s: s["tray"] is False, "status: tray gone", timeout=2)
+        desktop.start_tray()
+        app.wait_status(lambda s: s["tray"] is True, "status: tray back", timeout=2)
+        app.menu_keys("Down", "Down", "Return")  # paused: Take a break, Resume
+        app.wait_status(lambda s: not s["paused"], "resumed from the menu")
+    finally:
+        app.stop()
+        if not desktop.tray_running():
+            desktop.start_tray()

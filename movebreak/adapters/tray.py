@@ -1,26 +1,34 @@
-"""The tray icon and its live menu (pystray), plus the check whether a tray can be shown at all.
+"""The tray icon and its live menu (pystray), and how it finds a tray host.
 
-Backend (`tray_unavailable_reason()` picks it, `Tray` uses it): `PYSTRAY_BACKEND` wins; on
-Linux/BSD with an XEmbed tray host (a window owns `_NET_SYSTEM_TRAY_S<n>`) `gtk`, then
-`appindicator`, then `xorg` (no menu: we say so, the CLI still works); with only a
-StatusNotifier watcher on the session bus (GNOME with the AppIndicator extension, KDE on Wayland)
-`appindicator`; macOS/Windows: pystray's default.
+Rules:
+- Where GTK is available (PyGObject), the tray runs its own GLib main loop on the main thread
+  and *watches* for hosts instead of sampling once: a StatusNotifier watcher on the session bus
+  (`org.kde.StatusNotifierWatcher`: GNOME with the AppIndicator extension, KDE, Xfce) means
+  pystray's `appindicator` backend; otherwise its `gtk` backend, whose XEmbed icon embeds as
+  soon as a tray manager takes `_NET_SYSTEM_TRAY_S0` (at login the panel may start after us, and
+  panels restart). When the watcher appears or goes away the icon moves to the other protocol:
+  one icon at a time, the old one removed before the new one is made. `PYSTRAY_BACKEND=gtk` or
+  `appindicator` fixes the backend (still watched).
+- "Shown" means really there, and is reported to the app on every change: for XEmbed the icon
+  is embedded (GtkStatusIcon's `embedded`); for StatusNotifierItem our item is listed in the
+  watcher's `RegisteredStatusNotifierItems`.
+- Without GTK: pystray's `xorg` backend (no menu) when an XEmbed host is there at start, and on
+  macOS and Windows pystray's own backend; these are not watched.
 
 Threads: `run()` on the main thread (pystray rule) until `stop()`; `stop()` from any thread;
 `show(status)` from the owner after each change. The tray never touches the engine or history:
 it draws the owner's immutable status snapshot, and a menu action only hands a request to the
-app (`app.request(...)`), which the owner applies. `show()` only touches the backend through
-pystray calls that marshal to the loop thread (gtk/appindicator: `GLib.idle_add`); xorg's
-setters block until its loop answers, so there they run on a helper thread.
+app (`app.request(...)`). Backend setters marshal to the loop (gtk/appindicator:
+`GLib.idle_add`); xorg's setters block until its loop answers, so there they run on a helper
+thread. Host changes are handed to the app with `app.submit(app.tray_changed, ...)`.
 
 Signals are not handled here: the process blocks them in every thread and one thread takes them
 (adapters/signals.py), so pystray resetting SIGINT to its default action is harmless.
 
-Left click (gtk; xorg ignores clicks, appindicator has none): the bold status line is the
-default item; it shows the status (next reminder per kind, today's counts) as a notification.
-
-If the tray host goes away (trayer killed), GTK keeps the icon alive unembedded and re-embeds it
-when a new host takes the tray selection; the app, its notifications and the CLI carry on.
+Left click (gtk): the bold status line is the default item; it shows the status as a
+notification. appindicator has no left-click action; xorg ignores clicks (pystray issue 151).
+pystray 0.19.5 internals used (pinned, see tests/test_tray_contract.py): `_status_icon`,
+`_appindicator`, `_create_menu`, `_menu_handle`, `_finalize`, `_mark_ready`, `_setup_thread`.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ log = logging.getLogger(__name__)
 ICON_SIZE = 64
 LINUX_ORDER = ("gtk", "appindicator", "xorg")
 SNI_WATCHER = "org.kde.StatusNotifierWatcher"
+SNI_WATCHER_PATH = "/StatusNotifierWatcher"
 _GTK_BACKENDS = ("gtk", "appindicator")
 
 _selected: tuple[str, Any] | None = None  # (backend name, pystray backend module)
@@ -160,6 +169,46 @@ def _sni_watcher() -> tuple[bool, str]:
         conn.close()
 
 
+def gtk_available() -> tuple[bool, str]:
+    """Can GTK 3 run here (PyGObject installed and a display it can open)?"""
+    try:
+        import gi
+        gi.require_version("Gtk", "3.0")
+        _name_gtk_program()
+        from gi.repository import Gtk
+    except (ImportError, ValueError) as e:
+        return False, f"PyGObject/GTK 3 is not available ({e})"
+    if not Gtk.init_check([])[0]:
+        return False, "GTK could not open the display"
+    return True, "GTK 3"
+
+
+def watch_mode() -> tuple[tuple[str, ...] | None, str]:
+    """Linux/BSD: the backends a watching tray may use here (("appindicator", "gtk"), or one
+    of them when PYSTRAY_BACKEND forces it), or (None, why not: use `tray_unavailable_reason`).
+    Main thread."""
+    if sys.platform in ("darwin", "win32"):
+        return None, "not a freedesktop platform"
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return None, "no display"
+    forced = os.environ.get("PYSTRAY_BACKEND", "").strip()
+    if forced and forced not in _GTK_BACKENDS:
+        return None, f"PYSTRAY_BACKEND={forced}"
+    ok, why = gtk_available()
+    if not ok:
+        return None, why
+    backends = (forced,) if forced else ("appindicator", "gtk")
+    for name in list(backends):
+        try:
+            importlib.import_module(f"pystray._{name}")
+        except Exception as e:  # noqa: BLE001 - e.g. no AppIndicator typelib
+            log.info("tray backend %s unavailable: %s", name, e)
+            backends = tuple(b for b in backends if b != name)
+    if not backends:
+        return None, "pystray could load neither its appindicator nor its gtk backend"
+    return backends, why
+
+
 def chosen_backend() -> str | None:
     """The backend the last `tray_unavailable_reason()` chose (for `doctor`)."""
     return _selected[0] if _selected else None
@@ -188,12 +237,10 @@ class Tray:
     """The pystray icon with a menu built from the owner's status snapshots. See the module
     docstring."""
 
-    def __init__(self, app: Any, status: Status) -> None:
-        """Main thread, after `tray_unavailable_reason()` returned None."""
-        if _selected is None and tray_unavailable_reason() is not None:
-            raise RuntimeError("no tray available; call tray_unavailable_reason() first")
-        assert _selected is not None
-        self.backend, module = _selected
+    def __init__(self, app: Any, status: Status,
+                 watch: tuple[str, ...] | None = None) -> None:
+        """Main thread. `watch`: the backends to switch between as hosts come and go (see
+        `watch_mode()`); None: the one `tray_unavailable_reason()` chose, fixed."""
         import pystray
 
         from movebreak.adapters.icons import icon_image
@@ -204,30 +251,78 @@ class Tray:
         self._view = _view(status, app.clock())
         self._lock = threading.Lock()  # one update at a time: views never go back
         self._stop_requested = False
-        self._live = False  # pystray loop ready; updates may go to the backend
+        self._live = False  # an icon's loop is ready; updates may go to the backend
         self._xorg_busy = threading.Lock()
         self._menus: list[Any] = []  # Gtk.Menu objects built by pystray (gtk backends)
+        self._watch = watch
+        self._loop: Any = None  # GLib.MainLoop (watching mode)
+        self._icon: Any = None
+        self.backend: str | None = None
+        self._shown: tuple[bool, str] | None = None  # last reported (shown, detail)
+        self._bus: Any = None  # Gio.DBusConnection (watching mode)
+        self._watcher_owner: str | None = None
+        self._sni_signal: int | None = None
+        if watch is None:
+            if _selected is None and tray_unavailable_reason() is not None:
+                raise RuntimeError("no tray available; call tray_unavailable_reason() first")
+            assert _selected is not None
+            self._make_icon(*_selected)
+            if not getattr(self._icon, "HAS_MENU", True):
+                from movebreak.app import say
+                say(f"movebreak: tray backend '{self.backend}' has no menu (and ignores "
+                    "clicks); use `movebreak status|snooze|pause|resume|break|quit` instead. "
+                    "Install PyGObject (pip install 'movebreak[gtk]') for the menu.")
+
+    def _make_icon(self, backend: str, module: Any) -> None:
+        """Main thread: build the pystray icon of `backend` (not shown yet)."""
         icon_class = module.Icon
-        if self.backend in _GTK_BACKENDS and hasattr(icon_class, "_create_menu"):
+        if backend in _GTK_BACKENDS and hasattr(icon_class, "_create_menu"):
             icon_class = _tracking_subclass(icon_class, self._menu_built)
+        self.backend = backend
         self._icon = icon_class(
-            "movebreak", icon=icon_image(self._view.state, ICON_SIZE),
-            title=self._view.head, menu=pystray.Menu(self._items))
+            "movebreak", icon=self._icon_image(self._view.state, ICON_SIZE),
+            title=self._view.head, menu=self._pystray.Menu(self._items))
         status_icon = getattr(self._icon, "_status_icon", None)  # gtk: Gtk.StatusIcon
         if status_icon is not None:
             status_icon.set_has_tooltip(True)
             status_icon.connect("query-tooltip", self._on_query_tooltip)
-        if not getattr(icon_class, "HAS_MENU", True):
-            from movebreak.app import say
-            say(f"movebreak: tray backend '{self.backend}' has no menu (and ignores clicks); "
-                "use `movebreak status|snooze|pause|resume|break|quit` instead. Install "
-                "PyGObject (pip install 'movebreak[gtk]') for the menu.")
+            status_icon.connect("notify::embedded", lambda *_: self._check_shown())
+        indicator = getattr(self._icon, "_appindicator", None)
+        if indicator is not None:
+            indicator.connect("connection-changed", lambda *_: self._check_shown())
 
     # -------------------------------------------------------------- lifecycle
     def run(self) -> None:
-        """Main thread: show the icon and run the backend loop until `stop()`."""
+        """Main thread: show the icon and run the loop until `stop()`."""
         if self._stop_requested:
             return
+        if self._watch is None:
+            self._run_fixed()
+            return
+        from gi.repository import Gio, GLib
+        self._loop = GLib.MainLoop.new(None, False)
+        try:
+            self._bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        except Exception as e:  # noqa: BLE001 - no session bus: XEmbed only
+            log.info("tray: no session bus (%s); XEmbed only", e)
+        watch_id = None
+        if self._bus is not None and "appindicator" in self._watch:
+            watch_id = Gio.bus_watch_name_on_connection(
+                self._bus, SNI_WATCHER, Gio.BusNameWatcherFlags.NONE,
+                self._on_watcher, self._on_no_watcher)
+        else:
+            GLib.idle_add(self._on_no_watcher)
+        try:
+            if not self._stop_requested:
+                self._loop.run()
+        finally:
+            if watch_id is not None:
+                Gio.bus_unwatch_name(watch_id)
+            self._drop_icon()
+            self._live = False
+
+    def _run_fixed(self) -> None:
+        """Main thread: pystray's own loop for a backend that is not watched."""
         try:
             self._icon.run(setup=self._setup)
         except Exception:
@@ -240,17 +335,27 @@ class Tray:
         """Any thread: end `run()` (also when called before the loop started)."""
         self._stop_requested = True
         self._live = False
+        if self._watch is not None:
+            from gi.repository import GLib
+            GLib.idle_add(self._quit_loop)
+            return
         try:
             self._icon.stop()  # no-op until the loop is ready; `_setup` checks the flag then
         except Exception:
             log.exception("stopping the tray failed")
 
+    def _quit_loop(self) -> bool:
+        if self._loop is not None:
+            self._loop.quit()
+        return False
+
     def _setup(self, icon: Any) -> None:
-        """pystray's setup thread, once the loop is ready: show the icon, apply the view."""
-        icon.visible = True
-        if self._stop_requested:
-            icon.stop()
+        """pystray's setup thread, once the icon is ready: show it, apply the latest view."""
+        if self._stop_requested or icon is not self._icon:
+            if self._watch is None:
+                icon.stop()
             return
+        icon.visible = True
         self._live = True
         self.show(self._status, force=True)
 
@@ -264,6 +369,103 @@ class Tray:
                 self._icon._mark_ready()
             except Exception:
                 log.debug("releasing the tray setup thread failed", exc_info=True)
+
+    # -------------------------------------------------------------- watching hosts
+    def _on_watcher(self, conn, name: str, owner: str) -> None:
+        """GLib loop: a StatusNotifier watcher is on the bus (now, or again)."""
+        self._watcher_owner = owner
+        self._use("appindicator" if "appindicator" in self._watch else "gtk")
+
+    def _on_no_watcher(self, *_args: Any) -> bool:
+        """GLib loop: no StatusNotifier watcher (any more): an XEmbed icon waits for a tray."""
+        self._watcher_owner = None
+        self._use("gtk" if "gtk" in self._watch else "appindicator")
+        return False
+
+    def _use(self, backend: str) -> None:
+        """GLib loop: make sure the one icon is of `backend` (never two icons)."""
+        if self._stop_requested:
+            return
+        if self.backend == backend and self._icon is not None:
+            self._check_shown()
+            return
+        self._drop_icon()
+        self._make_icon(backend, importlib.import_module(f"pystray._{backend}"))
+        if backend == "appindicator" and self._bus is not None and self._sni_signal is None:
+            self._sni_signal = self._bus.signal_subscribe(
+                None, SNI_WATCHER, None, SNI_WATCHER_PATH, None,
+                _gio_flags_none(), lambda *_: self._check_shown())
+        log.info("tray: using the %s backend", backend)
+        self._icon.run_detached(setup=self._setup)
+        self._check_shown()
+
+    def _drop_icon(self) -> None:
+        """GLib loop: hide and release the current icon (before another is made)."""
+        icon, self._icon = self._icon, None
+        self._live = False
+        if icon is None:
+            return
+        try:
+            status_icon = getattr(icon, "_status_icon", None)
+            if status_icon is not None:
+                status_icon.set_visible(False)
+            indicator = getattr(icon, "_appindicator", None)
+            if indicator is not None:
+                status = importlib.import_module("pystray._appindicator").AppIndicator
+                indicator.set_status(status.IndicatorStatus.PASSIVE)
+            icon._running = False  # detached: there is no loop of its own to stop
+            icon._finalize()
+        except Exception:
+            log.debug("releasing the %s icon failed", self.backend, exc_info=True)
+        for menu in self._menus:
+            menu.destroy()
+        self._menus.clear()
+
+    def _check_shown(self) -> None:
+        """GLib loop: is the icon really on a tray? Tell the app when the answer changes."""
+        icon = self._icon
+        if icon is None:
+            return
+        status_icon = getattr(icon, "_status_icon", None)
+        if status_icon is not None:
+            if status_icon.is_embedded():
+                self._report(True, "XEmbed: icon embedded in the system tray")
+            else:
+                self._report(False, "waiting for a system tray (no XEmbed tray manager owns "
+                             "_NET_SYSTEM_TRAY_S0, and no StatusNotifier watcher is on the "
+                             "session bus)")
+            return
+        if self._bus is None or self._watcher_owner is None:
+            self._report(False, f"no StatusNotifier watcher ({SNI_WATCHER}) on the session bus")
+            return
+        from gi.repository import Gio, GLib
+        self._bus.call(
+            self._watcher_owner, SNI_WATCHER_PATH, "org.freedesktop.DBus.Properties", "Get",
+            GLib.Variant("(ss)", (SNI_WATCHER, "RegisteredStatusNotifierItems")),
+            GLib.VariantType.new("(v)"), Gio.DBusCallFlags.NONE, 2000, None,
+            self._on_registered_items)
+
+    def _on_registered_items(self, bus, result) -> None:
+        """GLib loop: the watcher's list of registered items arrived."""
+        try:
+            items = bus.call_finish(result).unpack()[0]
+        except Exception as e:  # noqa: BLE001
+            self._report(False, f"the StatusNotifier watcher did not answer ({e})")
+            return
+        me = bus.get_unique_name() or ""
+        if any(item.startswith(me + "/") or item == me for item in items):
+            self._report(True, "StatusNotifierItem: registered with the watcher")
+        else:
+            self._report(False, "StatusNotifierItem not (yet) registered with the watcher")
+
+    def _report(self, shown: bool, detail: str) -> None:
+        """GLib loop: hand a change of 'really shown' to the app's owner."""
+        if self._shown == (shown, detail):
+            return
+        self._shown = (shown, detail)
+        tray_changed = getattr(self.app, "tray_changed", None)
+        if tray_changed is not None:
+            self.app.submit(tray_changed, shown, self.backend, detail)
 
     # -------------------------------------------------------------- updates
     def show(self, status: Status, force: bool = False) -> None:
@@ -405,6 +607,11 @@ class Tray:
         lines = status_lines(self._status, self.app.clock())
         if getattr(self._icon, "HAS_NOTIFICATION", False):
             self._icon.notify("\n".join(lines), "movebreak")
+
+
+def _gio_flags_none() -> Any:
+    from gi.repository import Gio
+    return Gio.DBusSignalFlags.NONE
 
 
 def _tracking_subclass(icon_class: type, on_built: Callable[[Any], None]) -> type:
