@@ -167,6 +167,7 @@ class DesktopRig:
         self._bus: subprocess.Popen | None = None
         self._dunst: subprocess.Popen | None = None
         self._trayer: subprocess.Popen | None = None
+        self._extra: list[subprocess.Popen] = []
         self._logs: list[Any] = []
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -178,11 +179,12 @@ class DesktopRig:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, tray: bool = True) -> DesktopRig:
-        """Xvfb, then the bus, then dunst, then (optionally) trayer; each waited for."""
+    def start(self, tray: bool = True, dunst: bool = True) -> DesktopRig:
+        """Xvfb, then the bus, then dunst, then (optionally) trayer; each waited for.
+        `dunst=False`: no notification server (another desktop brings its own)."""
         if self.tmp is not None:
             raise RuntimeError("desktop rig already started")
-        for b in ("Xvfb", "dbus-daemon", "dbus-send", "dunst", "dunstctl"):
+        for b in ("Xvfb", "dbus-daemon", "dbus-send") + (("dunst", "dunstctl") if dunst else ()):
             _need(b)
         self.tmp = Path(tempfile.mkdtemp(prefix="movebreak-rig-"))
         try:
@@ -192,7 +194,8 @@ class DesktopRig:
             self._start_xvfb()
             self._start_bus()
             self._write_dunst_config()
-            self.start_dunst()
+            if dunst:
+                self.start_dunst()
             if tray:
                 self.start_tray()
         except BaseException:
@@ -202,6 +205,9 @@ class DesktopRig:
 
     def stop(self) -> None:
         """Stop everything started (tray, dunst, bus, Xvfb) and delete the temp dir."""
+        for proc in reversed(self._extra):
+            self._terminate(proc)
+        self._extra.clear()
         for attr in ("_trayer", "_dunst", "_bus", "_xvfb"):
             proc = getattr(self, attr)
             setattr(self, attr, None)
@@ -225,6 +231,21 @@ class DesktopRig:
                 proc.wait(timeout)
         if proc.stdout is not None:
             proc.stdout.close()
+
+    def spawn(self, name: str, argv: list[str], **kw: Any) -> subprocess.Popen:
+        """Start a program of this desktop (its output in `<name>.log`); `stop()` ends it."""
+        proc = self._spawn(name, argv, env=kw.pop("env", self.env), **kw)
+        self._extra.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        assert self.tmp is not None
+        return _tail(self.tmp / f"{name}.log", 3000)
+
+    def bus_names(self) -> list[str]:
+        out = self._dbus_send("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus.ListNames") or ""
+        return re.findall(r"\b[\w.:-]+\b", out)
 
     def _spawn(self, name: str, argv: list[str], **kw: Any) -> subprocess.Popen:
         assert self.tmp is not None

@@ -414,7 +414,9 @@ class Tray:
                 status = importlib.import_module("pystray._appindicator").AppIndicator
                 indicator.set_status(status.IndicatorStatus.PASSIVE)
             icon._running = False  # detached: there is no loop of its own to stop
-            icon._finalize()
+            icon._finalize()  # temp icon file; appindicator: drops the indicator (unregisters)
+            if indicator is not None:
+                icon._appindicator = None  # pystray's own atexit finalize deletes it again
         except Exception:
             log.debug("releasing the %s icon failed", self.backend, exc_info=True)
         for menu in self._menus:

@@ -1,0 +1,122 @@
+"""movebreak on a real Xfce desktop (xfce4-panel's system tray and xfce4-notifyd under Xvfb):
+the icon appears in the panel even when the panel starts after the app (as at login) and
+again after the panel crashes and restarts, its menu works in the panel, and the
+notification shows Done / Snooze / Skip as buttons on itself that work when clicked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from xfce_rig import XfceRig
+
+pytestmark = pytest.mark.desktop
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = '[reminders.move]\ninterval = "45m"\n[reminders.posture]\ninterval = "50m"\n'
+
+
+@pytest.fixture(scope="module")
+def xfce():
+    rig = XfceRig().start()
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+class App:
+    def __init__(self, rig: XfceRig, tmp: Path) -> None:
+        self.rig = rig
+        for sub in ("cfg", "data", "run"):
+            (tmp / sub).mkdir()
+        (tmp / "cfg" / "config.toml").write_text(CONFIG)
+        self.env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
+                        MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
+                        MOVEBREAK_IDLE="none", PYTHONUNBUFFERED="1")
+        self.env.pop("PYSTRAY_BACKEND", None)
+        self.log = tmp / "app.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    def cli(self, *args: str) -> str:
+        res = subprocess.run([sys.executable, "-m", "movebreak", *args], cwd=ROOT, env=self.env,
+                             capture_output=True, text=True, timeout=15, check=False)
+        assert res.returncode == 0, f"{args}: {res.stderr}\n{self.log.read_text()}"
+        return res.stdout
+
+    def status(self) -> dict:
+        return json.loads(self.cli("status", "--json"))
+
+    def wait_status(self, pred, what: str, timeout: float = 5.0) -> dict:
+        return self.rig.wait_for(lambda: (st := self.status()) and pred(st) and st, timeout,
+                                 what)
+
+    def xdo(self, *args: str) -> None:
+        self.rig.run(["xdotool", *args])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def test_icon_in_the_panel_when_it_starts_later_and_after_it_restarts(xfce, tmp_path):
+    app = App(xfce, tmp_path)
+    try:
+        st = app.wait_status(lambda s: s["pid"], "the app to answer")
+        assert st["tray"] is False and st["tray_problem"]
+        time.sleep(2)  # login: the panel comes up 2 s after the app
+        xfce.start_panel()
+        app.wait_status(lambda s: s["tray"], "the icon in the panel", timeout=2)
+        me = [i for i in xfce.registered_items() if "NotificationItem/movebreak" in i]
+        assert len(me) == 1, xfce.registered_items()
+        # the real panel's menu: left-click the icon, Pause > 30 minutes
+        app.xdo("mousemove", "12", "16", "click", "1")
+        time.sleep(0.6)
+        app.xdo("key", "--delay", "80", "Down", "Down", "Down", "Right", "Return")
+        app.wait_status(lambda s: s["paused"], "paused from the panel menu")
+        # the panel crashes: the app keeps running, knows the icon is gone ...
+        xfce.kill_panel()
+        st = app.wait_status(lambda s: not s["tray"], "status: icon gone", timeout=2)
+        assert app.proc.poll() is None and st["paused"]
+        # ... and shows it again, once, when the panel is back; the menu still works
+        xfce.start_panel()
+        app.wait_status(lambda s: s["tray"], "the icon back in the panel", timeout=2)
+        assert len([i for i in xfce.registered_items() if "movebreak" in i]) == 1
+        app.xdo("mousemove", "12", "16", "click", "1")
+        time.sleep(0.6)
+        app.xdo("key", "--delay", "80", "Down", "Down", "Return")  # paused: Take a break, Resume
+        app.wait_status(lambda s: not s["paused"], "resumed from the panel menu")
+    finally:
+        app.stop()
+        xfce.kill_panel()
+
+
+def test_notification_buttons_on_the_notification_itself_work(xfce, tmp_path):
+    app = App(xfce, tmp_path)
+    try:
+        app.wait_status(lambda s: s["notifier"] == "dbus", "the app to use D-Bus notifications")
+        app.cli("break", "stretch")
+        buttons = xfce.wait_for(lambda: xfce.notification_buttons(4), 5,
+                                "a notification with four buttons")
+        x, y = buttons[1]  # Done, Snooze 10 min, Skip, Start
+        app.xdo("mousemove", str(x), str(y), "click", "1")
+        st = app.wait_status(lambda s: s["kinds"]["stretch"]["snoozed"], "snoozed by the button")
+        assert st["pending"] is None
+        events = json.loads(app.cli("history", "--json"))["events"]
+        assert ("snoozed", "stretch") in [(e["type"], e["kind"]) for e in events]
+        app.cli("break", "move")
+        buttons = xfce.wait_for(lambda: xfce.notification_buttons(3), 5,
+                                "a move notification with three buttons")
+        x, y = buttons[0]  # Done
+        app.xdo("mousemove", str(x), str(y), "click", "1")
+        st = app.wait_status(lambda s: s["today"]["done"] == 1, "done by the button")
+        assert st["pending"] is None
+    finally:
+        app.stop()
