@@ -78,6 +78,7 @@ class App:
         self._display = launcher.display_available() if display is None else display
         self._serving = False
         self._tray_shown = False  # owner: the icon is really on a tray (tray_changed)
+        self._delivery_problem: str | None = None  # owner: why the last reminder failed
         self._undelivered: Reminder | None = None  # owner only
         self.tray = None
         self.tray_problem: str | None = None
@@ -252,7 +253,7 @@ class App:
             today=today, notifier=self._notifier.name if self._notifier else None,
             tray=self._tray_shown, tray_problem=None if self._tray_shown else self.tray_problem,
             config=str(self.config_path), config_problems=self.config_problems,
-            pid=os.getpid())
+            warnings=[w for w in (self._delivery_problem,) if w], pid=os.getpid())
 
     def _apply(self, events: list[Event]) -> None:
         """Owner: the effects of engine events, in the engine's order."""
@@ -295,8 +296,13 @@ class App:
         stamp = self._stamp(self.clock())
         if not ok:
             self._undelivered = reminder
+            if self._delivery_problem is None:
+                self._delivery_problem = ("No notification server answers: reminders are "
+                                          "printed on the terminal until one does")
             say(f"[{stamp}] notification server unavailable; {reminder.title}: {reminder.body}")
-        elif self.tray is None:  # no icon to show a waiting reminder: echo it on the terminal
+            return
+        self._delivery_problem = None
+        if self.tray is None:  # no icon to show a waiting reminder: echo it on the terminal
             say(f"[{stamp}] {reminder.title}: {reminder.body} (answer with `movebreak done`, "
                 "`snooze` or `skip`)")
         log.info("shown %s #%s (delivered: %s)", reminder.kind, reminder.id, ok)

@@ -228,3 +228,14 @@ def test_quit_before_start_runs_nothing(tmp_path, monkeypatch):
     h.app.start()
     h.app.run_forever()  # returns at once and shuts down
     assert h.notifier.shown == [] and not h.driver.running
+
+
+def test_a_missing_notification_server_is_a_warning_until_one_answers(h):
+    h.notifier.fail = True
+    h.command("break", kind="move")
+    warnings = h.app.status().warnings
+    assert len(warnings) == 1 and "No notification server" in warnings[0]
+    assert h.command("status")["warnings"] == list(warnings)
+    h.notifier.fail = False
+    h.advance(seconds=5)
+    assert h.notifier.kinds() == ["move"] and h.app.status().warnings == ()

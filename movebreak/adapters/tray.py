@@ -225,12 +225,13 @@ class _View:
     paused: bool
     pending_title: str | None
     snooze_label: str
+    warnings: tuple[str, ...] = ()
 
 
 def _view(status: Status, now) -> _View:
     return _View(state=status.state, head=next_due_text(status, now), paused=status.paused,
                  pending_title=status.pending.title if status.pending else None,
-                 snooze_label=snooze_label(status.snooze_s))
+                 snooze_label=snooze_label(status.snooze_s), warnings=status.warnings)
 
 
 class Tray:
@@ -455,7 +456,8 @@ class Tray:
             self._report(False, f"the StatusNotifier watcher did not answer ({e})")
             return
         me = bus.get_unique_name() or ""
-        if any(item.startswith(me + "/") or item == me for item in items):
+        # Xfce lists ":1.7/org/ayatana/...", GNOME's extension ":1.7@/org/ayatana/..."
+        if any(item == me or item.startswith((me + "/", me + "@")) for item in items):
             self._report(True, "StatusNotifierItem: registered with the watcher")
         else:
             self._report(False, "StatusNotifierItem not (yet) registered with the watcher")
@@ -568,6 +570,8 @@ class Tray:
         v = self._view
         req = self._request
         yield item(v.head, self._show_status, default=True, enabled=False)
+        for warning in v.warnings:  # what a tray-only user must know, above everything else
+            yield item(f"\u26a0 {warning}", None, enabled=False)
         yield sep
         if v.pending_title:
             yield item(f"Waiting: {v.pending_title}", None, enabled=False)

@@ -63,14 +63,16 @@ class Status:
     tray_problem: str | None = None
     config: str | None = None
     config_problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what a tray-only user must know (first menu lines)
     pid: int | None = None
 
     def with_app(self, **fields: Any) -> Status:
         """A copy with the app's fields filled in (today's counts frozen read-only)."""
         if "today" in fields:
             fields["today"] = MappingProxyType(dict(fields["today"]))
-        if "config_problems" in fields:
-            fields["config_problems"] = tuple(fields["config_problems"])
+        for key in ("config_problems", "warnings"):
+            if key in fields:
+                fields[key] = tuple(fields[key])
         return replace(self, **fields)
 
     @property
@@ -110,6 +112,7 @@ class Status:
             "tray_problem": self.tray_problem,
             "config": self.config,
             "config_problems": list(self.config_problems),
+            "warnings": list(self.warnings),
             "pid": self.pid,
         }
 
@@ -138,7 +141,7 @@ class Status:
             today=data.get("today") or {}, notifier=data.get("notifier"),
             tray=bool(data.get("tray")), tray_problem=data.get("tray_problem"),
             config=data.get("config"), config_problems=data.get("config_problems") or (),
-            pid=data.get("pid"))
+            warnings=data.get("warnings") or (), pid=data.get("pid"))
 
 
 def _iso(t: datetime | None) -> str | None:

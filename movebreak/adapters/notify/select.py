@@ -105,6 +105,11 @@ def _decide(facts: dict, prefer: str | None) -> tuple[str, str]:
         return forced, note
     if dbus_notifier.IS_LINUX:
         if facts["server"] is None:
+            if facts["session_bus"] and facts["desktop_notifier"]:
+                # A server may start later (at login, or after a crash): the D-Bus notifier
+                # looks for it at every reminder; until then reminders go to the terminal.
+                return "dbus", note + (f"no notification server yet ({facts['error']}); "
+                                       "reminders use it as soon as one appears")
             return "console", note + f"no notification server: {facts['error']}"
         who = f"{facts['server']} {facts['version']}".strip()
         if facts["desktop_notifier"]:
