@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from xfce_rig import XfceRig
 
 pytestmark = pytest.mark.desktop

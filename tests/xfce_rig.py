@@ -106,9 +106,9 @@ class XfceRig(DesktopRig):
         """Screen points at the centre of each button of the xfce4-notifyd notification that
         shows `want` buttons (found by looking at its pixels: buttons are grey boxes on the
         white notification, left to right)."""
+        from PIL import Image
         from Xlib import X
         from Xlib import display as xdisplay
-        from PIL import Image
         d = xdisplay.Display(self.display)
         try:
             root = d.screen().root
