@@ -9,7 +9,9 @@ STAMP  := $(VENV)/.installed
 
 # Desktop pieces the real-desktop tests drive (see shared DESKTOP-TESTING facts in README).
 APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
-            fonts-dejavu-core systemd faketime
+            fonts-dejavu-core systemd faketime \
+            xfce4-panel xfce4-notifyd xfconf \
+            gnome-shell gnome-shell-extension-appindicator gjs dconf-service libglib2.0-bin
 # What the tray (pystray gtk backend via PyGObject) and the Tk windows need.
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
             libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin

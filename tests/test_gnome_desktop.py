@@ -1,0 +1,170 @@
+"""movebreak on real GNOME Shell 43 (headless Wayland, AppIndicator extension; tests/gnome_rig.py).
+
+What a GNOME user relies on, checked against the shell itself: the icon is a StatusNotifierItem
+registered with the shell's watcher, its menu (dbusmenu, which the shell renders) holds the live
+entries and clicking one works; the item comes back when the extension restarts; reminders reach
+the shell's notification server with Done / Snooze / Skip, and the shell's button callback
+(ActionInvoked on the bus) reschedules and is recorded; idle time comes from Mutter's
+IdleMonitor. A second shell without its notification service shows that the icon and menu do
+not depend on it and that reminders then go to the terminal with a warning."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gnome_rig import GnomeRig
+
+from desktop_rig import DesktopRig
+
+pytestmark = pytest.mark.desktop
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = '[reminders.move]\ninterval = "45m"\n[reminders.posture]\ninterval = "50m"\n'
+wait_for = DesktopRig.wait_for
+
+
+@pytest.fixture(scope="module")
+def gnome():
+    rig = GnomeRig().start()
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+class App:
+    def __init__(self, rig: GnomeRig, tmp: Path) -> None:
+        self.rig = rig
+        for sub in ("cfg", "data", "run"):
+            (tmp / sub).mkdir()
+        (tmp / "cfg" / "config.toml").write_text(CONFIG)
+        self.env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
+                        MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
+                        MOVEBREAK_IDLE="", PYTHONUNBUFFERED="1")
+        self.env.pop("PYSTRAY_BACKEND", None)
+        self.log = tmp / "app.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    def cli(self, *args: str) -> str:
+        res = subprocess.run([sys.executable, "-m", "movebreak", *args], cwd=ROOT, env=self.env,
+                             capture_output=True, text=True, timeout=15, check=False)
+        assert res.returncode == 0, f"{args}: {res.stderr}\n{self.log.read_text()}"
+        return res.stdout
+
+    def status(self) -> dict:
+        return json.loads(self.cli("status", "--json"))
+
+    def wait_status(self, pred, what: str, timeout: float = 5.0) -> dict:
+        return wait_for(lambda: (st := self.status()) and pred(st) and st, timeout, what)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def our_item(rig: GnomeRig) -> tuple[str, str]:
+    """(bus name, object path) of movebreak's item as the shell's watcher lists it."""
+    items = [i for i in rig.registered_items() if i.endswith("/NotificationItem/movebreak")]
+    assert len(items) == 1, rig.registered_items()
+    service, _, path = items[0].partition("@")
+    return service, path
+
+
+def menu_entries(rig: GnomeRig) -> dict[str, int]:
+    """The item's dbusmenu as the shell reads it: {'Pause/30 minutes': id, ...}."""
+    service, path = our_item(rig)
+    menu_path = rig.get_property(service, path, "org.kde.StatusNotifierItem", "Menu")
+    from gi.repository import GLib
+    _rev, layout = rig.call(service, menu_path, "com.canonical.dbusmenu", "GetLayout",
+                            GLib.Variant("(iias)", (0, -1, [])), "(u(ia{sv}av))")
+    entries: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        ident, props, children = node
+        label = props.get("label", "").replace("_", "")
+        name = f"{prefix}/{label}" if prefix else label
+        if label:
+            entries[name] = ident
+        for child in children:
+            walk(child, name if label else prefix)
+
+    walk(layout, "")
+    entries["__menu__"] = (service, menu_path)  # type: ignore[assignment]
+    return entries
+
+
+def click(rig: GnomeRig, entries: dict, name: str) -> None:
+    """What the shell sends when the user clicks a menu entry."""
+    from gi.repository import GLib
+    service, menu_path = entries["__menu__"]
+    rig.call(service, menu_path, "com.canonical.dbusmenu", "Event",
+             GLib.Variant("(isvu)", (entries[name], "clicked", GLib.Variant("s", ""), 0)))
+
+
+def test_icon_menu_notifications_and_idle_on_gnome_shell(gnome, tmp_path):
+    app = App(gnome, tmp_path)
+    try:
+        st = app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
+        assert st["notifier"] == "dbus" and st["tray_problem"] is None
+        # the menu the shell shows: live entries, and a click works
+        entries = menu_entries(gnome)
+        heads = [n for n in entries if n.startswith("Next: ")]
+        assert heads, list(entries)
+        for name in ("Snooze 10 min", "Take a break now/Stretch break", "Pause/30 minutes",
+                     "Settings...", "Safety info", "Quit"):
+            assert name in entries, list(entries)
+        click(gnome, entries, "Pause/30 minutes")
+        app.wait_status(lambda s: s["paused"], "paused from the shell's menu")
+        entries = wait_for(lambda: (e := menu_entries(gnome)) and "Resume" in e and e, 3,
+                           "the menu to offer Resume")
+        click(gnome, entries, "Resume")
+        app.wait_status(lambda s: not s["paused"], "resumed from the shell's menu")
+        # a reminder in the shell's notifications, with its buttons; Snooze pressed
+        app.cli("break", "move")
+        note = wait_for(lambda: [n for n in gnome.notifications() if n["title"] == "Time to move"],
+                        5, "the reminder among the shell's notifications")[0]
+        assert note["actions"][:3] == ["Done", "Snooze 10 min", "Skip"]
+        gnome.press("Time to move", "Snooze 10 min")
+        st = app.wait_status(lambda s: s["kinds"]["move"]["snoozed"], "snoozed by the button")
+        assert st["pending"] is None
+        events = json.loads(app.cli("history", "--json"))["events"]
+        assert ("snoozed", "move") in [(e["type"], e["kind"]) for e in events]
+        # idle time comes from Mutter's IdleMonitor, and real input resets it
+        doctor = json.loads(app.cli("doctor", "--json"))
+        assert doctor["idle"]["source"] == "gnome"
+        assert doctor["idle"]["idle_seconds"] == pytest.approx(gnome.idle_ms() / 1000, abs=2)
+        gnome.type_keys(("escape",))
+        assert json.loads(app.cli("doctor", "--json"))["idle"]["idle_seconds"] < 2
+        # the extension restarts (disable, enable): the item registers again, once
+        subprocess.run(["gsettings", "set", "org.gnome.shell", "enabled-extensions", "[]"],
+                       env=gnome.env, check=True)
+        app.wait_status(lambda s: not s["tray"], "status: icon gone with the extension", 5)
+        subprocess.run(["gsettings", "set", "org.gnome.shell", "enabled-extensions",
+                        "['ubuntu-appindicators@ubuntu.com']"], env=gnome.env, check=True)
+        app.wait_status(lambda s: s["tray"], "the item registered again", 5)
+        our_item(gnome)  # exactly one
+        assert "Quit" in menu_entries(gnome)
+    finally:
+        app.stop()
+
+
+def test_without_the_shell_notification_service_icon_and_menu_still_work(tmp_path):
+    rig = GnomeRig(notifications=False, unsafe=False).start()
+    app = App(rig, tmp_path)
+    try:
+        assert "org.freedesktop.Notifications" not in rig.bus_names()
+        app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
+        assert "Quit" in menu_entries(rig)
+        app.cli("break", "move")
+        st = app.wait_status(lambda s: s["warnings"], "a warning about notifications")
+        assert "No notification server" in st["warnings"][0]
+        assert "notification server unavailable; Time to move" in app.log.read_text()
+    finally:
+        app.stop()
+        rig.stop()
