@@ -134,6 +134,20 @@ class App:
             f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
         if not self.history.has_seen_safety():
             self._show_safety(True)
+        if self._display:
+            self._install_menu_entry()
+
+    def _install_menu_entry(self) -> None:
+        """Owner, at start: the application menu entry, written once (adapters/menu_entry)."""
+        from movebreak.adapters import menu_entry
+        try:
+            written = menu_entry.install_once(storage.data_dir() / "menu-entry-written")
+        except OSError as e:
+            log.warning("application menu entry not written: %s", e)
+            return
+        if written:
+            say(f"movebreak: added to the application menu ({menu_entry.entry_path()}); "
+                "`movebreak menu-entry off` removes it")
 
     def _make_tray(self) -> None:
         # The icon never draws with GL; unset, GTK loads the GL driver (Mesa/LLVM, ~25 MB) to

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("quit", parents=[common], help="stop the running instance cleanly")
     a = sub.add_parser("autostart", parents=[common], help="start at login: on or off")
     a.add_argument("state", choices=["on", "off", "status"])
+    m = sub.add_parser("menu-entry", parents=[common],
+                       help="the entry in the desktop's application menu: on or off")
+    m.add_argument("state", choices=["on", "off", "status"])
     d = sub.add_parser("doctor", parents=[common], help="what works here and why")
     d.add_argument("--json", action="store_true", help="machine-readable output")
     return p
@@ -304,6 +307,24 @@ def cmd_autostart(args) -> int:
     return EXIT_OK
 
 
+def cmd_menu_entry(args) -> int:
+    from movebreak.adapters import menu_entry
+    if not menu_entry.supported():
+        return _err("an application menu entry is a Linux/BSD desktop feature; on this "
+                    "system start movebreak at login with `movebreak autostart on`")
+    if args.state == "status":
+        print("on" if menu_entry.is_installed() else "off")
+        return EXIT_OK
+    try:
+        files = menu_entry.install() if args.state == "on" else menu_entry.remove()
+    except OSError as e:
+        return _err(f"could not change the menu entry: {e}")
+    print(f"application menu entry: {args.state} ({menu_entry.entry_path()})")
+    for f in files:
+        print(f"  {'wrote' if args.state == 'on' else 'removed'} {f}")
+    return EXIT_OK
+
+
 def cmd_doctor(args) -> int:
     from movebreak.doctor import diagnose, render
     report = diagnose(_config_path(args))
@@ -315,5 +336,5 @@ COMMANDS = {
     "run": cmd_run, "status": cmd_status, "snooze": cmd_snooze, "pause": cmd_pause,
     "resume": cmd_resume, "break": cmd_break, "done": cmd_done, "skip": cmd_skip,
     "safety": cmd_safety, "quit": cmd_quit, "settings": cmd_settings, "history": cmd_history,
-    "autostart": cmd_autostart, "doctor": cmd_doctor,
+    "autostart": cmd_autostart, "menu-entry": cmd_menu_entry, "doctor": cmd_doctor,
 }

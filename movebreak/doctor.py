@@ -23,9 +23,8 @@ def diagnose(config_path: Path) -> dict[str, Any]:
     from movebreak.adapters import ipc, storage
 
     def tray():
-        from movebreak.adapters.tray import chosen_backend, tray_unavailable_reason
-        reason = tray_unavailable_reason()
-        return {"available": reason is None, "reason": reason, "backend": chosen_backend()}
+        from movebreak.adapters.tray import tray_report
+        return tray_report()
 
     def notifications():
         from movebreak.adapters.notify.select import probe_notifications
@@ -46,9 +45,13 @@ def diagnose(config_path: Path) -> dict[str, Any]:
 
     def instance():
         try:
-            return {"running": True, **ipc.request(storage.runtime_dir(), "ping", timeout=3)}
+            st = ipc.request(storage.runtime_dir(), "status", timeout=3)
         except ipc.NotRunning as e:
             return {"running": False, "detail": str(e)}
+        return {"running": True, "pid": st.get("pid"),
+                "tray icon shown": "yes" if st.get("tray") else f"no: {st.get('tray_problem')}",
+                "notifications via": st.get("notifier"),
+                "warnings": st.get("warnings") or []}
 
     def autostart():
         from movebreak.adapters import autostart as a

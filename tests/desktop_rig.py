@@ -337,6 +337,7 @@ class DesktopRig:
             "DBUS_SESSION_BUS_ADDRESS": self.bus_address,
             "NO_AT_BRIDGE": "1",
             "XDG_RUNTIME_DIR": str(self.runtime_dir),
+            "XDG_DATA_HOME": str(self.tmp / "xdg-data"),  # menu entries stay in the rig
         }
 
     @property

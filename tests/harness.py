@@ -160,6 +160,7 @@ class AppHarness:
         monkeypatch.setenv("MOVEBREAK_DATA_DIR", str(tmp / "data"))
         monkeypatch.setenv("MOVEBREAK_RUNTIME_DIR", str(tmp / "run"))
         monkeypatch.delenv("MOVEBREAK_WATCHDOG_S", raising=False)
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp / "xdg-data"))
         self.config_path = tmp / "cfg" / "config.toml"
         self.config_path.write_text(config)
         self.clock = FakeClock(start)

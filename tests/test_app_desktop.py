@@ -120,7 +120,9 @@ def test_doctor_reports_what_works_on_the_desktop(desktop, tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
-    assert report["tray"]["available"] is True and report["tray"]["backend"] == "gtk"
+    assert report["tray"]["backend"] == "gtk" and report["tray"]["protocol"] == "XEmbed system tray"
+    assert "owned by window" in report["tray"]["xembed_tray"]
+    assert "no StatusNotifier watcher" in report["tray"]["statusnotifier_watcher"]
     assert report["notifications"]["server"] == "dunst"
     assert report["notifications"]["actions"] is True
     assert report["notifications"]["chosen"] == "dbus"

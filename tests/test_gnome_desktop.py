@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from gnome_rig import GnomeRig
-
 from desktop_rig import DesktopRig
+from gnome_rig import GnomeRig
 
 pytestmark = pytest.mark.desktop
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +109,7 @@ def click(rig: GnomeRig, entries: dict, name: str) -> None:
 def test_icon_menu_notifications_and_idle_on_gnome_shell(gnome, tmp_path):
     app = App(gnome, tmp_path)
     try:
+        app.wait_status(lambda s: s["pid"], "the app to answer", 15)
         st = app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
         assert st["notifier"] == "dbus" and st["tray_problem"] is None
         # the menu the shell shows: live entries, and a click works
@@ -138,6 +138,10 @@ def test_icon_menu_notifications_and_idle_on_gnome_shell(gnome, tmp_path):
         # idle time comes from Mutter's IdleMonitor, and real input resets it
         doctor = json.loads(app.cli("doctor", "--json"))
         assert doctor["idle"]["source"] == "gnome"
+        assert doctor["tray"]["protocol"] == "StatusNotifierItem (AppIndicator)"
+        assert doctor["tray"]["backend"] == "appindicator"
+        assert doctor["instance"]["tray icon shown"] == "yes"
+        assert doctor["notifications"]["server"] == "gnome-shell"
         assert doctor["idle"]["idle_seconds"] == pytest.approx(gnome.idle_ms() / 1000, abs=2)
         gnome.type_keys(("escape",))
         assert json.loads(app.cli("doctor", "--json"))["idle"]["idle_seconds"] < 2
@@ -159,6 +163,7 @@ def test_without_the_shell_notification_service_icon_and_menu_still_work(tmp_pat
     app = App(rig, tmp_path)
     try:
         assert "org.freedesktop.Notifications" not in rig.bus_names()
+        app.wait_status(lambda s: s["pid"], "the app to answer", 15)
         app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
         assert "Quit" in menu_entries(rig)
         app.cli("break", "move")
@@ -168,3 +173,23 @@ def test_without_the_shell_notification_service_icon_and_menu_still_work(tmp_pat
     finally:
         app.stop()
         rig.stop()
+
+
+def test_doctor_on_gnome_without_the_extension_names_it(gnome, tmp_path):
+    env = dict(gnome.env, XDG_CURRENT_DESKTOP="GNOME", MOVEBREAK_CONFIG_DIR=str(tmp_path / "c"),
+               MOVEBREAK_RUNTIME_DIR=str(tmp_path / "r"), MOVEBREAK_DATA_DIR=str(tmp_path / "d"))
+    subprocess.run(["gsettings", "set", "org.gnome.shell", "enabled-extensions", "[]"],
+                   env=gnome.env, check=True)
+    try:
+        wait_for(lambda: "org.kde.StatusNotifierWatcher" not in gnome.bus_names(), 5,
+                 "the watcher to go with the extension")
+        res = subprocess.run([sys.executable, "-m", "movebreak", "doctor"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=30, check=False)
+        assert res.returncode == 0, res.stderr
+        assert "desktop: GNOME" in res.stdout and "protocol: none right now" in res.stdout
+        assert "gnome-shell-extension-appindicator" in res.stdout
+    finally:
+        subprocess.run(["gsettings", "set", "org.gnome.shell", "enabled-extensions",
+                        "['ubuntu-appindicators@ubuntu.com']"], env=gnome.env, check=True)
+        wait_for(lambda: "org.kde.StatusNotifierWatcher" in gnome.bus_names(), 5,
+                 "the watcher back")

@@ -68,7 +68,7 @@ class App:
 def test_icon_in_the_panel_when_it_starts_later_and_after_it_restarts(xfce, tmp_path):
     app = App(xfce, tmp_path)
     try:
-        st = app.wait_status(lambda s: s["pid"], "the app to answer")
+        st = app.wait_status(lambda s: s["pid"], "the app to answer", 15)
         assert st["tray"] is False and st["tray_problem"]
         time.sleep(2)  # login: the panel comes up 2 s after the app
         xfce.start_panel()
@@ -100,7 +100,8 @@ def test_icon_in_the_panel_when_it_starts_later_and_after_it_restarts(xfce, tmp_
 def test_notification_buttons_on_the_notification_itself_work(xfce, tmp_path):
     app = App(xfce, tmp_path)
     try:
-        app.wait_status(lambda s: s["notifier"] == "dbus", "the app to use D-Bus notifications")
+        app.wait_status(lambda s: s["notifier"] == "dbus", "the app to use D-Bus notifications",
+                        15)
         app.cli("break", "stretch")
         buttons = xfce.wait_for(lambda: xfce.notification_buttons(4), 5,
                                 "a notification with four buttons")

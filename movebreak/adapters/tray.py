@@ -209,6 +209,51 @@ def watch_mode() -> tuple[tuple[str, ...] | None, str]:
     return backends, why
 
 
+def tray_report() -> dict[str, Any]:
+    """For `movebreak doctor`: the desktop, the tray hosts there now, the backend and protocol
+    the app would use, and what to do when there is none. CLI process."""
+    desktop = os.environ.get("XDG_CURRENT_DESKTOP") or "unknown"
+    display = os.environ.get("DISPLAY", "")
+    report: dict[str, Any] = {"desktop": desktop}
+    if sys.platform in ("darwin", "win32"):
+        report.update(protocol="native", backend="pystray default")
+        return report
+    if not display and not os.environ.get("WAYLAND_DISPLAY"):
+        report.update(protocol="none", advice="no graphical session here (DISPLAY and "
+                      "WAYLAND_DISPLAY are unset): start movebreak from your desktop session; "
+                      "meanwhile reminders are printed on the terminal")
+        return report
+    sni, sni_why = _sni_watcher()
+    xembed, x_why = _xembed_host(display) if display else (False, "no X11 display (Wayland)")
+    backends, why = watch_mode()
+    report.update(statusnotifier_watcher=sni_why, xembed_tray=x_why)
+    if backends:
+        backend = "appindicator" if sni and "appindicator" in backends else backends[-1]
+        report["backend"] = backend
+        report["watching"] = "yes: the icon appears whenever a tray host comes (or comes back)"
+    else:
+        report["backend"] = "xorg (no menu)" if xembed else "none"
+        report["watching"] = f"no ({why})"
+    if sni:
+        report["protocol"] = "StatusNotifierItem (AppIndicator)"
+    elif xembed:
+        report["protocol"] = "XEmbed system tray"
+    else:
+        report["protocol"] = "none right now"
+        if "GNOME" in desktop.upper():
+            report["advice"] = (
+                "GNOME shows tray icons only with the AppIndicator extension: install "
+                "gnome-shell-extension-appindicator (Ubuntu has it on already) and turn it on "
+                "in the Extensions app. Until then movebreak works from its notifications and "
+                "the `movebreak status|snooze|pause` commands.")
+        else:
+            report["advice"] = (
+                "no system tray on this desktop yet: add one to your panel (Xfce: Status Tray "
+                "plugin; KDE: System Tray; LXQt: Status Notifier). movebreak shows its icon as "
+                "soon as one appears; notifications and the CLI work meanwhile.")
+    return report
+
+
 def chosen_backend() -> str | None:
     """The backend the last `tray_unavailable_reason()` chose (for `doctor`)."""
     return _selected[0] if _selected else None
