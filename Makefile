@@ -34,6 +34,7 @@ screenshots: apt-run apt-test apt-shots $(STAMP)
 	$(PY) scripts/screenshots.py
 	$(PY) scripts/screenshot_settings.py
 	$(PY) scripts/screenshot_windows.py
+	$(PY) scripts/screenshot_desktops.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check movebreak tests scripts

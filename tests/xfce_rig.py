@@ -102,10 +102,20 @@ class XfceRig(DesktopRig):
         return (out or "").split()[1:-1] if out else []
 
     # ---- notifications --------------------------------------------------------------
+    def notification_box(self, want: int) -> tuple[int, int, int, int] | None:
+        """(left, top, right, bottom) of the notification showing `want` buttons."""
+        found = self._notification(want)
+        return found[1] if found else None
+
     def notification_buttons(self, want: int) -> list[tuple[int, int]]:
         """Screen points at the centre of each button of the xfce4-notifyd notification that
-        shows `want` buttons (found by looking at its pixels: buttons are grey boxes on the
-        white notification, left to right)."""
+        shows `want` buttons, left to right."""
+        found = self._notification(want)
+        return found[0] if found else []
+
+    def _notification(self, want: int):
+        """(button centres, window box) of the notification with `want` buttons, found by
+        looking at its pixels: buttons are grey boxes on the white notification."""
         from PIL import Image
         from Xlib import X
         from Xlib import display as xdisplay
@@ -126,10 +136,11 @@ class XfceRig(DesktopRig):
                 img = Image.frombytes("RGB", (geo.width, geo.height), raw.data, "raw", "BGRX")
                 points = _buttons(img, want)
                 if points:
-                    return [(pos.x + x, pos.y + y) for x, y in points]
+                    return ([(pos.x + x, pos.y + y) for x, y in points],
+                            (pos.x, pos.y, pos.x + geo.width, pos.y + geo.height))
         finally:
             d.close()
-        return []
+        return None
 
 
 def _buttons(img, want: int) -> list[tuple[int, int]]:
