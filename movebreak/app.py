@@ -316,7 +316,7 @@ class App:
             say(f"[{stamp}] notification server unavailable; {reminder.title}: {reminder.body}")
             return
         self._delivery_problem = None
-        if self.tray is None:  # no icon to show a waiting reminder: echo it on the terminal
+        if not self._tray_shown:  # no icon to show a waiting reminder: echo it on the terminal
             say(f"[{stamp}] {reminder.title}: {reminder.body} (answer with `movebreak done`, "
                 "`snooze` or `skip`)")
         log.info("shown %s #%s (delivered: %s)", reminder.kind, reminder.id, ok)

@@ -176,3 +176,24 @@ def test_without_a_tray_reminders_are_also_echoed_on_the_terminal(xdisplay, tmp_
     finally:
         app.stop()
         rig.close_all()
+
+
+def test_a_notification_server_started_after_the_app_is_used(xdisplay, tmp_path):
+    rig = xdisplay
+    rig.close_all()
+    rig.kill_dunst()
+    app = RunningApp(tmp_path, CONFIG, extra_env=dict(rig.env_overrides))
+    try:
+        assert "notifications via dbus" in app.wait_for("movebreak running", 5)[1]
+        app.cli("break", "move")
+        st = rig.wait_for(lambda: (s := app.status())["warnings"] and s, 5, "the warning")
+        assert "No notification server" in st["warnings"][0]
+        rig.start_dunst()  # the server comes up later (as at login)
+        entries = wait_reminder(rig, timeout=10)  # delivered by the next retry
+        assert {"Done", "Skip"} <= {e["label"] for e in entries}
+        rig.wait_for(lambda: not app.status()["warnings"], 5, "the warning to go")
+    finally:
+        app.stop()
+        if not rig.dunst_running():
+            rig.start_dunst()
+        rig.close_all()

@@ -139,6 +139,10 @@ async def _probe_once(timeout: float) -> ServerInfo | None:
         bus.disconnect()
 
 
+#: `probe_server`'s error when the bus answers but no notification server is on it.
+NO_SERVER = f"no {NOTIFICATIONS} server on the session bus"
+
+
 def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str | None]:
     """Blocking probe of the session bus: (server info or None, error text or None).
 
@@ -163,7 +167,7 @@ def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str 
     if "error" in out:
         return None, out["error"]
     info = out.get("info")
-    return info, (None if info else f"no {NOTIFICATIONS} server on the session bus")
+    return info, (None if info else NO_SERVER)
 
 
 def native_backend_name() -> str:

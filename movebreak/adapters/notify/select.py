@@ -105,7 +105,7 @@ def _decide(facts: dict, prefer: str | None) -> tuple[str, str]:
         return forced, note
     if dbus_notifier.IS_LINUX:
         if facts["server"] is None:
-            if facts["session_bus"] and facts["desktop_notifier"]:
+            if facts["error"] == dbus_notifier.NO_SERVER and facts["desktop_notifier"]:
                 # A server may start later (at login, or after a crash): the D-Bus notifier
                 # looks for it at every reminder; until then reminders go to the terminal.
                 return "dbus", note + (f"no notification server yet ({facts['error']}); "
