@@ -182,7 +182,7 @@ def test_a_notification_server_started_after_the_app_is_used(xdisplay, tmp_path)
     rig = xdisplay
     rig.close_all()
     rig.kill_dunst()
-    app = RunningApp(tmp_path, CONFIG, extra_env=dict(rig.env_overrides))
+    app = RunningApp(tmp_path, CONFIG, extra_env=dict(rig.env_overrides, MOVEBREAK_NOTIFIER=""))
     try:
         assert "notifications via dbus" in app.wait_for("movebreak running", 5)[1]
         app.cli("break", "move")
