@@ -156,6 +156,7 @@ def test_first_run_writes_commented_default_file(cfg) -> None:
     assert text == default_config_text()
     assert text.count("\n#") >= 5 and '# working_hours = "09:00-17:30"' in text
     assert "[reminders.nerve_glide]" in text
+    assert '[routine]\n# Seconds per hold: "30s", "45s" or "60s"' in text
     settings, problems = settings_from_dict(tomllib.loads(text))
     assert settings == default_settings() and problems == []
     assert result.mtime_ns == cfg.stat().st_mtime_ns

@@ -507,4 +507,16 @@ def default_config_text() -> str:
             f"enabled = {val(r['enabled'])}",
             f"interval = {val(r['interval'])}",
         ]
+    rt = d["routine"]
+    lines += [
+        "",
+        "# The guided stretch routine.",
+        "[routine]",
+        '# Seconds per hold: "30s", "45s" or "60s" (hold most stretches 30-60 s).',
+        f"hold = {val(rt['hold'])}",
+        "# Times each side: 1 or 2.",
+        f"rounds = {val(rt['rounds'])}",
+        "# true: leave out the stretches done lying on the floor.",
+        f"desk_only = {val(rt['desk_only'])}",
+    ]
     return "\n".join(lines) + "\n"
