@@ -20,7 +20,6 @@ from pathlib import Path
 from tkinter import ttk
 
 from movebreak.adapters import autostart, ipc, storage
-from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
 from movebreak.core.settings import DAY_NAMES
 from movebreak.ui.common import (
@@ -28,6 +27,7 @@ from movebreak.ui.common import (
     dump_visible_state,
     geometry,
     open_root,
+    safety_foot,
 )
 from movebreak.ui.settings_form import (
     DAY_LABELS,
@@ -449,9 +449,7 @@ class SettingsWindow:
         self.status = ttk.Label(frame, text="", style="Status.TLabel", justify="left")
         self.status.grid(row=1, column=0, columnspan=3, sticky="w", pady=(0, self.px(6)))
         self.status.grid_remove()
-        safety_text = f"⚠  {safety.SHORT} Stretches should never hurt."
-        self.safety_label = ttk.Label(frame, text=safety_text, style="Safety.TLabel",
-                                      justify="left")
+        self.safety_label = safety_foot(frame, self.look)
         self.safety_label.grid(row=2, column=0, sticky="w", padx=(0, self.px(16)))
         frame.bind("<Configure>", lambda e: (
             self.safety_label.configure(wraplength=max(self.px(200), e.width - self.px(260))),
@@ -654,6 +652,8 @@ class SettingsWindow:
             "focus": focus_key,
             "has_focus": self.has_focus,
             "status": self.status_text,
+            "foot": str(self.safety_label.cget("text")) if self.safety_label.winfo_ismapped()
+            else None,
             "saved": self.saved,
             "banner": getattr(self, "banner_label", None) is not None,
             "window": [self.root.winfo_rootx(), self.root.winfo_rooty(),
