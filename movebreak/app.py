@@ -105,7 +105,7 @@ class App:
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
             f"tray: {'yes' if self.tray else 'no - ' + (self.tray_problem or 'disabled')}, "
             f"idle source: {getattr(self._idle, 'name', 'none')}")
-        if not self.history.has_seen_safety():
+        if storage.safety_acknowledged(self.config_path) is None:
             self.show_safety(first_run=True)
 
     def _make_tray(self) -> None:
@@ -346,16 +346,19 @@ class App:
         return self._spawn("movebreak.ui.routine", *args)
 
     def show_safety(self, first_run: bool = False) -> None:
-        """The red-flag notice: terminal, notification and (with a display) a small window."""
+        """The safety notice. With a display: the Safety window (`first_run`: it stays until
+        its acknowledge button records it in state.toml; the app opens it at every start
+        until then). Without one: printed on the terminal, with how to acknowledge
+        (`movebreak safety --ack`), and sent as a notification. Nothing is recorded here."""
+        if self._spawn("movebreak.ui.safety", *(["--first-run"] if first_run else [])):
+            return
         if self._notifier.name != "console":  # the console notifier prints it itself
             say(f"\n== {safety.TITLE} ==\n{safety.BODY}\n")
         try:
             self._notifier.show_text(safety.TITLE, safety.BODY, urgent=True)
         except Exception:
             log.exception("safety notification failed")
-        if not first_run:
-            self._spawn("movebreak.ui.safety")
-        self._record("safety_seen", None, self.clock())
+        say(safety.ACK_HINT)
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:

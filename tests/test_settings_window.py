@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from movebreak.adapters import storage
+
 ROOT = Path(__file__).resolve().parents[1]
 TITLE = "movebreak settings"
 
@@ -55,6 +57,7 @@ class App:
         self.config.parent.mkdir(parents=True)
         if config is not None:
             self.config.write_text(config)
+        storage.acknowledge_safety(self.config)  # not a first run: no Safety window
         self.env = dict(desktop.env,
                         MOVEBREAK_CONFIG_DIR=str(self.config.parent),
                         MOVEBREAK_DATA_DIR=str(tmp / "data"),
