@@ -657,7 +657,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
         late_env = movebreak_env(rig, tmp / "lateness", MOVEBREAK_NOTIFIER="console",
                                  MOVEBREAK_IDLE="none")
-        (tmp / "lateness" / "config").mkdir(parents=True)
+        (tmp / "lateness" / "config").mkdir(parents=True, exist_ok=True)
         (tmp / "lateness" / "config" / "config.toml").write_text(
             f'[reminders.move]\ninterval = "{LATENESS_INTERVAL_S}s"\n')
         late_app = start_movebreak("movebreak-lateness", late_env)
