@@ -47,6 +47,7 @@ from movebreak.ui.routine_model import (
     TRANSITION_S,
     RoutineModel,
     RoutineState,
+    Step,
     plan,
 )
 
@@ -69,18 +70,20 @@ PLACE_TEXT = {"chair": "On a chair", "standing": "Standing", "floor": "On the fl
 TIMES = {1: "once", 2: "twice"}
 
 
-def dose_text(ex: Exercise, hold_s: float, rounds: int, pump_s: float = PUMP_S) -> str:
-    """What this routine does for `ex`, e.g. 'This routine: 45 s, twice each side.'"""
-    each = " each side" if ex.sides == 2 else ""
-    times = TIMES.get(min(rounds, ex.rounds[1]) if ex.rounds else 1, f"{rounds} times")
-    if ex.style == "hold":
-        return f"This routine: hold {hold_s:g} s, {times}{each}."
-    if ex.style == "move":
-        return f"This routine: {hold_s:g} s of slow movement, {times}."
-    if ex.style == "glide":
-        legs = " with each leg" if ex.sides == 2 else ""
-        return f"This routine: {ex.pumps} pumps{legs}, {pump_s:g} s each way."
-    return f"This routine: {hold_s:g} s."
+def dose_text(work: list[Step]) -> str:
+    """What this routine does for one exercise, read from its work steps, e.g. 'This
+    routine: hold 45 s, twice each side.'"""
+    first = work[0]
+    two_sided = first.exercise.sides == 2
+    times = TIMES.get(first.reps, f"{first.reps} times")
+    if first.phase == "hold":
+        return f"This routine: hold {first.seconds:g} s, {times}{' each side' * two_sided}."
+    if first.phase == "move":
+        return f"This routine: {first.seconds:g} s of slow movement, {times}."
+    if first.phase == "pumps":
+        legs = " with each leg" if two_sided else ""
+        return f"This routine: {first.pumps} pumps{legs}, {first.pump_s:g} s each way."
+    return f"This routine: {first.seconds:g} s."
 
 
 def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
@@ -117,7 +120,6 @@ class RoutineWindow:
             "pump_s": PUMP_S * scale}
         self.model = RoutineModel(exercises, time.monotonic(), hold_s=hold,
                                   rounds=settings.routine_rounds, **fast)
-        self.pump_s = fast.get("pump_s", PUMP_S)
         self.tips_process = None
         self.kind = kind_of(exercises[0])
         #: what a work step is called on screen: "hold" for stretches, "step" otherwise
@@ -557,8 +559,8 @@ class RoutineWindow:
         self.position_label.configure(text=" · ".join(p for p in (where, sides) if p))
         self.instruction.configure(text=ex.instruction)
         usual = f"Usual dose: {ex.numbers()}\n" if ex.numbers() else ""
-        self.numbers.configure(text=usual + dose_text(ex, self.model.hold_s, self.model.rounds,
-                                                      self.pump_s))
+        work = [s for s in self.model.steps if s.exercise is ex and s.work]
+        self.numbers.configure(text=usual + dose_text(work))
         path = resource_file(f"ex-{ex.id}@2x.png") or resource_file(f"ex-{ex.id}.png")
         if path is None:
             self.picture.configure(image="")

@@ -143,13 +143,14 @@ class SafetyWindow:
             self.close()
 
     def close(self) -> None:
+        import tkinter as tk
         if self.closed:
             return
         self.closed = True
         self._dump("closed")
         try:
             self.root.destroy()
-        except Exception:  # already gone
+        except tk.TclError:  # already gone
             pass
 
     # ------------------------------------------------------------------ debug hook
