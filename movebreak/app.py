@@ -358,7 +358,8 @@ class App:
             self._notifier.show_text(safety.TITLE, safety.BODY, urgent=True)
         except Exception:
             log.exception("safety notification failed")
-        say(safety.ACK_HINT)
+        if first_run:
+            say(safety.ACK_HINT)
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:
