@@ -26,7 +26,7 @@ from typing import Any
 
 from movebreak.adapters import ipc, launcher, storage
 from movebreak.adapters.driver import Driver, DriverStopped, utcnow
-from movebreak.core import safety
+from movebreak.core import catalog, safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
 from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event
@@ -132,7 +132,7 @@ class App:
             "no - " + (self.tray_problem or "disabled")
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
             f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
-        if not self.history.has_seen_safety():
+        if storage.safety_acknowledged(self.config_path) is None:
             self._show_safety(True)
         if self._display:
             self._install_menu_entry()
@@ -399,7 +399,7 @@ class App:
     ENGINE_REQUESTS = ("snooze", "done", "skip", "pause", "pause_until_tomorrow", "resume",
                        "break_now")
     WINDOW_REQUESTS = {"settings": "movebreak.ui.settings", "history": "movebreak.ui.history",
-                       "safety": "movebreak.ui.safety"}
+                       "safety": "movebreak.ui.safety", "tips": "movebreak.ui.tips"}
 
     def request(self, action: str, *args: Any) -> None:
         """Any thread (the tray's loop, the signal thread): hand an action to the owner
@@ -459,27 +459,37 @@ class App:
         return self._call(self._start_routine, None)
 
     def _start_routine(self, reminder_id: int | None) -> bool:
-        """Owner: the guided routine, on the waiting reminder's exercise when it has one."""
+        """Owner: the guided routine. From a notification's Start button: that reminder's
+        exercise. From the tray (`reminder_id` None): always a stretch, the waiting one if it
+        is a stretch or glide, else the next stretch in the rotation."""
         pending = self.engine.pending
-        exercise = None
-        if pending is not None and (reminder_id is None or pending.id == reminder_id):
-            exercise = pending.exercise_id
+        if reminder_id is not None:
+            exercise = pending.exercise_id if pending is not None and pending.id == reminder_id \
+                else None
+        else:
+            exercise = catalog.routine_exercise(
+                pending.kind if pending else None, pending.exercise_id if pending else None,
+                self.engine.rotation("stretch"), self.settings.desk_only)
         return self._spawn("movebreak.ui.routine", *(["--exercise", exercise] if exercise else []))
 
     def show_safety(self) -> None:
         self._call(self._show_safety, False)
 
     def _show_safety(self, first_run: bool) -> None:
-        """Owner: the red-flag notice: terminal, notification and (with a display) a window."""
+        """Owner: the safety notice. With a display: the Safety window (`first_run`: it stays
+        until its acknowledge button records it in state.toml; the app opens it at every start
+        until then). Without one: printed on the terminal, with how to acknowledge
+        (`movebreak safety --ack`), and sent as a notification. Nothing is recorded here."""
+        if self._spawn("movebreak.ui.safety", *(["--first-run"] if first_run else [])):
+            return
         if self._notifier.name != "console":  # the console notifier prints it itself
             say(f"\n== {safety.TITLE} ==\n{safety.BODY}\n")
         try:
             self._notifier.show_text(safety.TITLE, safety.BODY, urgent=True)
         except Exception:
             log.exception("safety notification failed")
-        if not first_run:
-            self._spawn("movebreak.ui.safety")
-        self._record(EventType.SAFETY_SEEN, None, self.clock())
+        if first_run:
+            say(safety.ACK_HINT)
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:

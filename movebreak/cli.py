@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from movebreak import __version__
+from movebreak.core import safety
 from movebreak.core.catalog import KINDS
 from movebreak.core.durations import DurationError, format_countdown, parse_duration
 
@@ -30,8 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="movebreak", parents=[common],
         description="Tray app for movement breaks, posture checks, stretches and nerve glides. "
                     "With no command, `run` is assumed.",
-        epilog="Safety: numbness in the saddle area or sudden loss of bowel or bladder control "
-               "needs a provider straight away. Stretches should never hurt.")
+        epilog=f"Safety: {safety.FOOT} More: movebreak safety")
     p.add_argument("--version", action="version", version=f"movebreak {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("done", parents=[common], help="answer the waiting reminder: done")
     sub.add_parser("skip", parents=[common], help="answer the waiting reminder: skip")
     sub.add_parser("settings", parents=[common], help="open the settings window")
-    sub.add_parser("safety", parents=[common], help="show the safety notice")
+    sa = sub.add_parser("safety", parents=[common], help="show the safety notice")
+    sa.add_argument("--ack", action="store_true",
+                    help="record that you have read it (no window needed)")
 
     h = sub.add_parser("history", parents=[common], help="what was shown, done, snoozed, skipped")
     h.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
@@ -236,12 +238,35 @@ def cmd_skip(args) -> int:
 
 
 def cmd_safety(args) -> int:
-    from movebreak.adapters import ipc
+    """Show the notice (through the running app, else a window here, else the terminal);
+    `--ack` records the acknowledgement beside the config file, headless."""
+    from movebreak.adapters import ipc, storage
+    if args.ack:
+        try:
+            path = storage.acknowledge_safety(_config_path(args))
+        except storage.ConfigError as e:
+            return _err(str(e))
+        print(f"{safety.TITLE}\n\n{safety.BODY}\n\nRecorded that you have read this "
+              f"(in {path}).")
+        return EXIT_OK
     try:
         _request("safety")
+        return EXIT_OK
     except ipc.NotRunning:
-        from movebreak.core import safety
-        print(f"{safety.TITLE}\n\n{safety.BODY}")
+        pass
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
+        not sys.platform.startswith("linux")
+    if has_display:
+        try:
+            from movebreak.ui.safety import main as safety_main
+        except ImportError:
+            safety_main = None
+        if safety_main is not None:  # a window here; it prints the notice if it cannot open
+            safety_main(["--config", str(_config_path(args))])
+            return EXIT_OK
+    print(f"{safety.TITLE}\n\n{safety.BODY}")
+    if storage.safety_acknowledged(_config_path(args)) is None:
+        print(f"\n{safety.ACK_HINT}")
     return EXIT_OK
 
 

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from desktop_rig import DesktopRig
 
 from movebreak import __version__
-from movebreak.adapters import ipc
+from movebreak.adapters import ipc, storage
 
 DEFAULT_OUT = ROOT / "docs" / "bench-latest.json"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -344,7 +344,9 @@ class Started:
 
 
 def movebreak_env(rig: DesktopRig, home: Path, **extra: str) -> dict[str, str]:
-    """The desktop's environment with private movebreak folders under `home`."""
+    """The desktop's environment with private movebreak folders under `home`; the safety
+    notice is acknowledged there, so no Safety window stays open during the measurements."""
+    storage.acknowledge_safety(home / "config" / "config.toml")
     env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(home / "config"),
                MOVEBREAK_DATA_DIR=str(home / "data"), MOVEBREAK_RUNTIME_DIR=str(home / "run"),
                PYTHONUNBUFFERED="1")
@@ -392,7 +394,7 @@ def measure_startup(rig: DesktopRig, watcher: TrayWatcher, env: dict[str, str],
             quit_movebreak(app)
             watcher.pump(0.3)  # the icon leaves the tray; trayer settles
     if rig.dunst_running():
-        rig.dunstctl("close-all")  # the first run's safety notice
+        rig.dunstctl("close-all")  # anything shown during the starts
     return _startup_summary(results), app
 
 
@@ -655,7 +657,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
         late_env = movebreak_env(rig, tmp / "lateness", MOVEBREAK_NOTIFIER="console",
                                  MOVEBREAK_IDLE="none")
-        (tmp / "lateness" / "config").mkdir(parents=True)
+        (tmp / "lateness" / "config").mkdir(parents=True, exist_ok=True)
         (tmp / "lateness" / "config" / "config.toml").write_text(
             f'[reminders.move]\ninterval = "{LATENESS_INTERVAL_S}s"\n')
         late_app = start_movebreak("movebreak-lateness", late_env)

@@ -136,17 +136,18 @@ def glutes(c: Canvas) -> None:
 
 
 def piriformis(c: Canvas) -> None:
-    """Seated tall, one ankle resting on the other knee, easing forward."""
+    """Seated tall (no lean), one ankle resting on the opposite thigh; the arrow: for more,
+    the knee and ankle drawn towards the opposite shoulder, as the text says."""
     c.floor()
     c.chair((38, 76), 74)
     c.limb((66, 74), (98, 76), (100, 104))  # supporting leg
     c.limb((100, 104), (110, 105), width=5)  # foot
-    c.limb((66, 74), (78, 62), (104, 68))  # crossed leg: knee out, ankle over the other knee
-    c.limb((104, 68), (110, 63), width=5)
-    c.limb((66, 72), (78, 38))  # trunk, easing forward
-    c.head((85, 25))
-    c.limb((76, 44), (86, 58), (96, 66), width=5)  # hand on the crossed shin
-    c.arc_arrow((66, 74), 64, 270, 298)
+    c.limb((66, 72), (68, 36))  # trunk, upright
+    c.head((69, 22))
+    c.limb((66, 74), (82, 58), (98, 70))  # crossed leg: knee out, ankle on the other thigh
+    c.limb((98, 70), (105, 66), width=5)
+    c.limb((68, 42), (80, 54), (92, 64), width=5)  # hand on the crossed shin
+    c.arrow((108, 56), (90, 40))  # knee and ankle towards the shoulder
 
 
 def hamstrings(c: Canvas) -> None:
@@ -189,14 +190,22 @@ def pelvic_tilts(c: Canvas) -> None:
 
 
 def lumbar_rotation(c: Canvas) -> None:
-    """Lying on the back (seen from above), knees bent together, swaying to one side."""
-    c.rect((12, 16, 148, 104), "#d7e7f4", radius=6)  # mat seen from above
-    c.limb((48, 26), (48, 94), color=FAR, width=5)  # arms out wide
-    c.limb((48, 60), (92, 60))  # trunk
-    c.head((33, 60))
-    c.limb((92, 56), (112, 34), (132, 44), color=FAR)  # far knee, swayed over
-    c.limb((92, 64), (116, 42), (134, 54))  # near knee on top
-    c.arc_arrow((112, 66), 34, 242, 300, both=True)
+    """Lying on the back, seen from the feet: both knees, together, fall to one side (pale),
+    then to the other (dark); the arrow goes both ways."""
+    c.rect((12, 86, 148, 110), "#d7e7f4", radius=4)  # the mat
+    c.limb((30, 90), (130, 90), color=FAR, width=4.5)  # arms out on the floor
+    c.head((80, 76), r=7.5)
+    c.rect((67, 86, 93, 102), BODY, radius=7)  # pelvis, end on
+    pivot = (80, 96)
+    for angle, color in ((-50, FAR), (50, BODY)):  # degrees from upright
+        a = math.radians(angle)
+        knee = (pivot[0] + 44 * math.sin(a), pivot[1] - 44 * math.cos(a))
+        foot = (pivot[0] + math.copysign(14, angle), 106)
+        for dx in (-3, 3):  # the two legs, together
+            c.limb((pivot[0] + dx, pivot[1]),
+                   (knee[0] + dx * math.cos(a), knee[1] + dx * math.sin(a)),
+                   (foot[0] + dx, foot[1]), color=color, width=4.5)
+    c.arc_arrow(pivot, 56, 228, 312, both=True)
 
 
 def sciatic_glide(c: Canvas) -> None:

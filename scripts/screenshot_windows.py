@@ -30,6 +30,7 @@ from desktop_rig import DesktopRig
 
 from movebreak.adapters.history import History
 from movebreak.core.catalog import STRETCHES
+from movebreak.ui.routine_model import build_steps, plan
 
 
 def seed_week(path: Path, now: datetime, rng: random.Random) -> None:
@@ -72,12 +73,12 @@ def seed_week(path: Path, now: datetime, rng: random.Random) -> None:
                     continue
                 h.record(outcome, kind, at=t, detail=detail)
                 if outcome == "done" and kind == "stretch" and rng.random() < 0.8:
-                    steps = sum(e.sides for e in STRETCHES)
+                    steps = sum(1 for step in build_steps(plan(STRETCHES)) if step.work)
                     done = steps if rng.random() < 0.75 else rng.randint(3, steps - 1)
                     t += timedelta(minutes=6)
                     h.record("routine", "stretch", at=t, detail={
                         "complete": done == steps, "steps_done": done, "steps_total": steps,
-                        "skipped": 0, "exercises": [e.id for e in STRETCHES]})
+                        "skipped": 0, "exercises": [e.id for e in plan(STRETCHES)]})
                     trend = 4 + (6 - back) * 0.6  # slowly getting better over the week
                     comfort = max(1, min(9, round(trend + rng.uniform(-1.5, 1.5))))
                     h.record("checkin", None, at=t + timedelta(seconds=20),

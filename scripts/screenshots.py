@@ -8,7 +8,8 @@ Writes:
 - notification.png: a reminder as dunst shows it; dunst lists a notification's buttons (Done,
   Snooze, Skip, Start) in its context menu, which it shows through dmenu: when `dmenu` is
   installed (apt `suckless-tools`) that menu is captured below the popup;
-- safety.png: the safety window (`movebreak safety`).
+- safety.png: the Safety window as the first run opens it (taken first; "I have read this" is
+  then pressed, so the other pictures have the desktop to themselves).
 
 Uses `tests/desktop_rig.py` (needs apt xvfb dbus dunst trayer xdotool imagemagick x11-utils).
 For nicer pictures it restarts the rig's dunst with a proportional font and dmenu.
@@ -177,7 +178,7 @@ class Shooter:
             self.app = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], cwd=ROOT,
                                         env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.rig.wait_for(lambda: self.tray_icon(), 10, "the tray icon")
-        time.sleep(1.0)  # first-run safety notice arrives; the icon settles
+        time.sleep(1.0)  # the icon settles
         self.rig.close_all()
 
     def tray_icon(self) -> int | None:
@@ -252,7 +253,7 @@ class Shooter:
         self.rig.close_all()
 
     def safety(self) -> None:
-        self.movebreak("safety")
+        """The first run's Safety window (the app opens it); Return acknowledges it."""
         name = "movebreak: safety first"
         self.rig.wait_for(lambda: [w for w in self.windows("--name", name)
                                    if self.box(w)[2] > 200], 10, "the safety window")
@@ -261,6 +262,8 @@ class Shooter:
         self.save(self.crop(self.screen(), [self.box(win)], pad=0), "safety.png")
         self.sh("xdotool", "windowfocus", "--sync", str(win), check=False)
         self.sh("xdotool", "key", "Return")
+        self.rig.wait_for(lambda: not [w for w in self.windows("--name", name)
+                                       if self.box(w)[2] > 200], 10, "the acknowledgement")
         self.rig.close_all()
 
 
@@ -283,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
             color = "#{:02x}{:02x}{:02x}".format(*DESKTOP_RGB)
             shooter.sh("xsetroot", "-solid", color, check=False)
         shooter.start_app()
+        shooter.safety()
         shooter.tray_menu()
         shooter.notification()
-        shooter.safety()
         shooter.stop_app()
     finally:
         if shooter.app is not None and shooter.app.poll() is None:

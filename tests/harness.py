@@ -153,7 +153,7 @@ class AppHarness:
 
     def __init__(self, tmp: Path, monkeypatch, config: str = "",
                  start: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
-                 safety_seen: bool = True) -> None:
+                 safety_seen: bool = True, display: bool = True) -> None:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir(exist_ok=True)
         monkeypatch.setenv("MOVEBREAK_CONFIG_DIR", str(tmp / "cfg"))
@@ -169,11 +169,12 @@ class AppHarness:
         self.launched: list[list[str]] = []
         self.app = App(self.config_path, clock=self.clock, tz=UTC, use_tray=False,
                        notifier=self.notifier, idle=self.idle, driver=InlineDriver,
-                       launch=self.launched.append, display=True)
+                       launch=self.launched.append, display=display)
         self.notifier.on_action = self.app.on_action
         self.driver: InlineDriver = self.app.driver
         if safety_seen:
-            self.app.history.record("safety_seen", None, at=start)
+            from movebreak.adapters import storage
+            storage.acknowledge_safety(self.config_path)
 
     def __enter__(self) -> AppHarness:
         self.app.start()

@@ -188,8 +188,7 @@ def test_start_button_opens_the_routine_on_that_exercise(h):
     h.command("break", kind="stretch")
     r = h.notifier.shown[-1]
     h.notifier.press(r.id, "start")
-    assert h.launched[-1][-4:] == [str(h.config_path), "--exercise", r.exercise_id][-3:] or \
-        h.launched[-1][-2:] == ["--exercise", r.exercise_id]
+    assert h.launched[-1][-2:] == ["--exercise", r.exercise_id]
     assert "movebreak.ui.routine" in h.launched[-1]
 
 
@@ -214,12 +213,39 @@ def test_bad_control_arguments_are_named(h):
         h.command("done")
 
 
-def test_first_run_shows_the_safety_notice_once(tmp_path, monkeypatch):
+def test_first_run_opens_the_safety_window_until_it_is_acknowledged(tmp_path, monkeypatch):
+    from movebreak.adapters import storage
     with AppHarness(tmp_path, monkeypatch, safety_seen=False) as h:
-        assert [t for t, _ in h.notifier.texts] == ["movebreak: safety first"]
-        assert len(h.events("safety_seen")) == 1
-    with AppHarness(tmp_path, monkeypatch) as h2:
-        assert h2.notifier.texts == []
+        windows = [c for c in h.launched if "movebreak.ui.safety" in c]
+        assert len(windows) == 1 and windows[0][-1] == "--first-run"
+        assert h.notifier.texts == [] and not h.events("safety_seen")
+    with AppHarness(tmp_path, monkeypatch, safety_seen=False) as h:  # closed, not acknowledged
+        assert any("movebreak.ui.safety" in c for c in h.launched)
+    storage.acknowledge_safety(h.config_path)
+    with AppHarness(tmp_path, monkeypatch, safety_seen=False) as h:
+        assert not any("movebreak.ui.safety" in c for c in h.launched)
+
+
+def test_without_a_display_the_safety_notice_is_printed_with_how_to_acknowledge(
+        tmp_path, monkeypatch, capsys):
+    from movebreak.core import safety
+    with AppHarness(tmp_path, monkeypatch, safety_seen=False, display=False) as h:
+        assert [t for t, _ in h.notifier.texts] == [safety.TITLE]
+        assert h.launched == []
+    out = capsys.readouterr().out
+    assert safety.BODY.splitlines()[0] in out and "movebreak safety --ack" in out
+
+
+def test_tray_routine_always_opens_a_stretch(h):
+    h.command("break", kind="move")
+    h.app.request("routine")
+    args = h.launched[-1]
+    assert "movebreak.ui.routine" in args
+    from movebreak.core.catalog import KINDS
+    stretches = {e.id for e in KINDS["stretch"].exercises}
+    assert args[args.index("--exercise") + 1] in stretches
+    h.app.request("tips")
+    assert "movebreak.ui.tips" in h.launched[-1]
 
 
 def test_quit_before_start_runs_nothing(tmp_path, monkeypatch):

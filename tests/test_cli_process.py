@@ -18,18 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from movebreak.adapters import ipc
+from movebreak.adapters import ipc, storage
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 class RunningApp:
-    """`python -m movebreak run` with private dirs; stdout lines collected with arrival times."""
+    """`python -m movebreak run` with private dirs; stdout lines collected with arrival times.
+    The safety notice counts as acknowledged unless `ack_safety=False` (its first run)."""
 
-    def __init__(self, tmp: Path, config: str, extra_env: dict | None = None):
+    def __init__(self, tmp: Path, config: str, extra_env: dict | None = None,
+                 ack_safety: bool = True):
         self.tmp = tmp
         (tmp / "cfg").mkdir(exist_ok=True)
         (tmp / "cfg" / "config.toml").write_text(config)
+        if ack_safety:
+            storage.acknowledge_safety(tmp / "cfg" / "config.toml")
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
         self.env.update(MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"), MOVEBREAK_DATA_DIR=str(tmp / "data"),

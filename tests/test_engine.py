@@ -71,13 +71,14 @@ def test_disabled_kinds_do_not_fire_and_enabled_defaults_match_spec():
     assert eng.due("nerve_glide") is None and eng.due("core") is None
 
 
-def test_stretch_reminder_rotates_and_states_hold_and_repeats():
+def test_stretch_reminder_rotates_and_carries_the_pain_rule():
+    from movebreak.core.safety import PAIN_RULE  # the dose is in the routine window
     eng = make()
     events = simulate(eng, T0, T0 + timedelta(hours=4, minutes=5))
     bodies = [e.reminder.body for e in shown(events, "stretch")]
     assert len(bodies) == 4 and len(set(bodies)) == 4
     for body in bodies:
-        assert "Hold 30-60 s" in body and "1-2x" in body and "hurts" in body
+        assert body.endswith(PAIN_RULE) and len(body.split()) <= 20
 
 
 def test_next_wakeup_is_due_time_or_watchdog():
@@ -137,7 +138,7 @@ def test_break_now_any_kind_and_unknown_kind_rejected():
     eng = make()
     ev = eng.break_now(T0 + MIN, "nerve_glide")
     assert ev[0].type == "shown" and ev[0].detail["manual"] is True
-    assert "10 ankle pumps" in ev[0].reminder.body
+    assert "ankle 10 times" in ev[0].reminder.body
     assert eng.pending.kind == "nerve_glide"
     ev = eng.break_now(T0 + 2 * MIN)
     assert [e.type for e in ev] == ["superseded", "shown"]

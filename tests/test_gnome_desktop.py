@@ -19,6 +19,8 @@ import pytest
 from desktop_rig import DesktopRig
 from gnome_rig import GnomeRig
 
+from movebreak.adapters import storage
+
 pytestmark = pytest.mark.desktop
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = '[reminders.move]\ninterval = "45m"\n[reminders.posture]\ninterval = "50m"\n'
@@ -40,6 +42,7 @@ class App:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir()
         (tmp / "cfg" / "config.toml").write_text(CONFIG)
+        storage.acknowledge_safety(tmp / "cfg" / "config.toml")  # no first-run Safety window
         self.env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
                         MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
                         MOVEBREAK_IDLE="", PYTHONUNBUFFERED="1")

@@ -18,6 +18,7 @@ from tk_window import TkWindow, opened_windows
 
 from movebreak.adapters.history import History
 from movebreak.ui.charts import COLORS
+from movebreak.ui.common import FOOT_TEXT
 
 pytestmark = pytest.mark.desktop
 
@@ -97,6 +98,7 @@ def test_history_window_shows_todays_numbers_the_chart_and_the_events(window, tm
     assert whats[0] == "Check-in" and "comfort 8/10" in st["rows"][0][2]
     assert "Natural break" in whats and any("away 7 min" in r[2] for r in st["rows"])
     assert st["comfort"] is not None  # check-ins exist, so the comfort chart is shown
+    assert st["foot"] == FOOT_TEXT  # both red flags, worsening leg pain, the pain rule
 
     shot = w.screenshot("history.png")
     chart = st["chart"]

@@ -1,11 +1,15 @@
 """The routine window as a real process on the test desktop, recording into a real SQLite file.
 
 Driven with xdotool (real pointer clicks and key presses through XTEST); the window's
-MOVEBREAK_UI_DEBUG_FILE says where its buttons are and what it shows.
+MOVEBREAK_UI_DEBUG_FILE says where its buttons are and what it shows. `--hold-seconds` keeps
+the tests short (the prompts shrink with it); the [routine] settings come from the config.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +19,10 @@ import pytest
 from tk_window import TkWindow, opened_windows
 
 from movebreak.core.catalog import STRETCHES
+from movebreak.core.safety import PAIN_RULE
+from movebreak.ui import tips
+from movebreak.ui.common import SHORT_FOOT_TEXT
+from movebreak.ui.routine_model import plan
 
 pytestmark = pytest.mark.desktop
 
@@ -44,6 +52,7 @@ def test_routine_runs_to_the_end_and_the_checkin_click_is_recorded(window):
     assert (routine["detail"]["steps_done"], routine["detail"]["steps_total"]) == (2, 2)
     assert routine["detail"]["exercises"] == ["glutes"]
     assert w.events("checkin") == []
+    assert st["pain_rule"] == PAIN_RULE and st["foot"] == SHORT_FOOT_TEXT
 
     w.click(st["checkin_buttons"]["7"])
     assert w.exit_code() == 0
@@ -65,8 +74,10 @@ def test_whole_rotation_without_exercise_and_keyboard_checkin(window):
     w.wait(collect, 40, "the whole rotation to finish")
     [routine] = w.events("routine")
     assert routine["detail"]["complete"] is True
-    assert routine["detail"]["exercises"] == [e.id for e in STRETCHES]
-    assert routine["detail"]["steps_total"] == sum(e.sides for e in STRETCHES)
+    assert routine["detail"]["exercises"] == [e.id for e in plan(STRETCHES)]
+    # held stretches once each side, the two moving ones one block each
+    assert routine["detail"]["steps_total"] == 4 * 2 + 2
+    assert (routine["detail"]["hold_s"], routine["detail"]["rounds"]) == (0.3, 1)
     assert len(seen) >= 4  # the window really showed the exercises one after another
     w.key("4")
     assert w.exit_code() == 0
@@ -123,7 +134,9 @@ def test_wm_close_request_records_a_partial_routine(window, desktop):
 
 def test_pause_button_freezes_the_countdown(window):
     w = window("--exercise", "calf", "--hold-seconds", "20")
-    st = w.wait(lambda s: s["phase"] == "hold" and s["buttons"]["pause"], 15, "the first hold")
+    w.wait(lambda s: s["phase"] == "prepare", 10, "the get-ready prompt")
+    w.key("Right")  # skip the prompt (a prompt skipped is not a hold skipped)
+    st = w.wait(lambda s: s["phase"] == "hold" and s["buttons"]["pause"], 5, "the first hold")
     w.click(st["buttons"]["pause"])
     paused = w.wait(lambda s: s["paused"], 5, "the pause to take effect")
     assert paused["prompt"].startswith("Paused")
@@ -166,3 +179,85 @@ def test_unknown_exercise_is_refused(desktop, tmp_path):
                          check=False)
     assert res.returncode == 2
     assert "unknown exercise 'nope'" in res.stderr and "glutes" in res.stderr
+
+
+def test_routine_settings_set_the_dose_desk_only_and_ten_seconds_to_get_into_position(window,
+                                                                                      tmp_path):
+    (tmp_path / "config.toml").write_text(
+        '[routine]\nhold = "45s"\nrounds = 2\ndesk_only = true\n')
+    w = window()  # the whole rotation, real timing
+    st = w.wait(lambda s: s["numbers"], 10, "the first exercise")
+    assert st["exercises"] == ["piriformis", "hamstrings", "pelvic_tilts", "calf"]
+    assert st["numbers"] == ("Usual dose: Hold 30-60 s, 1-2 times each side.\n"
+                             "This routine: hold 45 s, twice each side.")
+    assert st["position"] == "On a chair (or lying on your back) · each side"
+    assert (st["phase"], st["seconds_total"], st["side_text"]) == ("prepare", 10, "Get ready")
+    assert st["prompt"] == "Get into position: sit down on your chair, feet on the floor."
+    assert st["steps_total"] == 3 * 2 * 2 + 2  # three held stretches, twice a side; tilts x2
+    w.key("Right")  # skip the prompt: the first hold is 45 s, left side, round 1 of 2
+    st = w.wait(lambda s: s["phase"] == "hold", 5, "the first hold")
+    assert (st["seconds_total"], st["side_text"]) == (45, "Left side · 1 of 2")
+    assert st["seconds_left"] in (45, 44)
+    w.key("Escape")
+    assert w.exit_code() == 0
+
+
+def test_moving_exercise_shows_directions_not_a_hold(window):
+    w = window("--exercise", "lumbar_rotation", "--hold-seconds", "6")
+    st = w.wait(lambda s: s["phase"] == "move", 10, "the movement block")
+    assert st["side_text"] == "Move slowly"
+    assert "left" in st["prompt"] and "right" in st["prompt"]
+    assert st["numbers"].endswith("This routine: 6 s of slow movement, once.")
+    w.key("Escape")
+    assert w.exit_code() == 0
+
+
+def test_once_more_runs_the_routine_again_and_records_it_again(window):
+    w = window("--exercise", "glutes", "--hold-seconds", "0.6")
+    st = w.wait(lambda s: s["view"] == "checkin" and s["buttons"].get("once_more"), 20,
+                "the check-in view with Once more")
+    w.click(st["buttons"]["once_more"])
+    w.wait(lambda s: s["view"] == "routine" and s["run"] == 2, 5, "the second run")
+    st = w.wait(lambda s: s["view"] == "checkin" and s["run"] == 2
+                and s["buttons"].get("once_more"), 20, "the second check-in")
+    runs = w.events("routine")
+    assert [r["detail"]["run"] for r in runs] == [1, 2]
+    assert all(r["detail"]["complete"] for r in runs)
+    w.click(st["checkin_buttons"]["8"])
+    assert w.exit_code() == 0
+    assert [e["detail"]["score"] for e in w.events("checkin")] == [8]
+
+
+def test_tips_button_opens_the_tips_window(window, desktop):
+    w = window("--exercise", "calf")
+    st = w.wait(lambda s: s["buttons"].get("tips"), 10, "the Tips button")
+    w.click(st["buttons"]["tips"])
+    debug = Path(str(w.debug) + tips.DEBUG_SUFFIX)
+    shown = desktop.wait_for(lambda: debug.exists() and json.loads(debug.read_text()), 15,
+                             "the tips window's debug file")
+    try:
+        assert shown["title"] == tips.WINDOW_TITLE
+        headings = [h for h, _ in shown["tips"]]
+        assert headings == ["Motion is lotion", "Change the surface", "A stool under one foot",
+                            "Massage ball or foam roller"]
+        assert shown["foot"].endswith(PAIN_RULE) and "Saddle numbness" in shown["foot"]
+        wid = desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
+                           f"^{tips.WINDOW_TITLE}$"], timeout=10).stdout.split()[-1]
+        desktop.run(["xdotool", "windowfocus", "--sync", wid])
+        desktop.run(["xdotool", "key", "--clearmodifiers", "Escape"])
+        desktop.wait_for(lambda: not _alive(shown["pid"]), 5, "Escape to close the tips")
+        assert w.proc.poll() is None  # the routine carries on
+    finally:
+        if _alive(shown["pid"]):
+            os.kill(shown["pid"], signal.SIGKILL)
+    w.key("Escape")
+    assert w.exit_code() == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie of our own spawn counts as gone
+        return fh.read().split()[2] != "Z"

@@ -52,6 +52,8 @@ def test_defaults_match_spec_table() -> None:
     assert s.working_hours is None
     assert s.working_days == frozenset({0, 1, 2, 3, 4})
     assert s.sound is False and s.autostart is False
+    # [routine]: the short end of the source's dose, floor stretches included
+    assert (s.routine_hold_s, s.routine_rounds, s.desk_only) == (30, 1, False)
 
 
 def test_empty_dict_gives_defaults_without_problems() -> None:
@@ -101,6 +103,16 @@ BAD_VALUES = [
     ("general.sound", "true", "true or false"),
     ("general.sound", 1, "true or false"),
     ("general.autostart", "no", "true or false"),
+    ("routine.hold", "50s", 'one of "30s", "45s", "60s"'),
+    ("routine.hold", "2m", 'one of "30s", "45s", "60s"'),
+    ("routine.hold", 45, 'one of "30s", "45s", "60s"'),
+    ("routine.hold", "long", 'one of "30s", "45s", "60s"'),
+    ("routine.rounds", 3, "1 or 2"),
+    ("routine.rounds", 0, "1 or 2"),
+    ("routine.rounds", "2", "1 or 2"),
+    ("routine.rounds", True, "1 or 2"),
+    ("routine.desk_only", "yes", "true or false"),
+    ("routine.desk_only", 1, "true or false"),
 ]
 
 
@@ -150,6 +162,20 @@ def test_quoted_boolean_message_says_how_to_fix() -> None:
         'general.sound = "yes" is not valid: write true without quotes; expected true or false '
         "(a TOML boolean, not a string); keeping false"
     )
+
+
+def test_routine_values_are_read_and_hints_say_how_to_fix() -> None:
+    s, problems = settings_from_dict({"routine": {"hold": "45s", "rounds": 2,
+                                                  "desk_only": True}})
+    assert problems == []
+    assert (s.routine_hold_s, s.routine_rounds, s.desk_only) == (45, 2, True)
+    assert settings_from_dict({"routine": {"hold": "1m"}})[0].routine_hold_s == 60
+    _, problems = settings_from_dict({"routine": {"hold": 60}})
+    assert problems[0].message == (
+        'routine.hold = 60 is not valid: add a unit and quotes, e.g. "60s"; expected one of '
+        '"30s", "45s", "60s" (e.g. "45s"); keeping 30s')
+    _, problems = settings_from_dict({"routine": {"rounds": "2"}})
+    assert "write 2 without quotes" in problems[0].message
 
 
 def test_valid_values_are_read() -> None:
@@ -265,6 +291,9 @@ def test_to_dict_shape() -> None:
     assert d["general"]["working_hours"] == "09:00-17:30"
     assert d["general"]["working_days"] == ["mon", "fri"]
     assert d["reminders"]["stretch"] == {"enabled": True, "interval": "1h"}
+    assert d["routine"] == {"hold": "30s", "rounds": 1, "desk_only": False}
+    longer = default_settings().with_changes(routine_hold_s=60, routine_rounds=2)
+    assert settings_to_dict(longer)["routine"]["hold"] == "60s"  # not "1m": as documented
     assert "working_hours" not in settings_to_dict(default_settings())["general"]
 
 
@@ -332,6 +361,9 @@ def test_invalid_schema_version_is_an_error(bad) -> None:
         ("general.working_hours", "", None),
         ("general.working_days", "mon, tue sat", frozenset({0, 1, 5})),
         ("general.sound", "yes", True),
+        ("routine.hold", "45s", 45),
+        ("routine.rounds", "2", 2),
+        ("routine.desk_only", "on", True),
     ],
 )
 def test_validate_field_accepts(key, text, value) -> None:
@@ -349,6 +381,9 @@ def test_validate_field_accepts(key, text, value) -> None:
         ("general.working_days", "", "day names"),
         ("general.working_days", "mon, someday", "someday"),
         ("general.sound", "maybe", "true or false"),
+        ("routine.hold", "40s", "30 s, 45 s or 60 s"),
+        ("routine.rounds", "3", "1 or 2"),
+        ("routine.reps", "3", "not a known setting"),
         ("reminders.walk.interval", "5m", "not a known setting"),
         ("general", "x", "not a known setting"),
     ],
@@ -371,6 +406,9 @@ settings_strategy = st.builds(
     working_days=st.frozensets(st.integers(0, 6), min_size=1),
     sound=st.booleans(),
     autostart=st.booleans(),
+    routine_hold_s=st.sampled_from((30, 45, 60)),
+    routine_rounds=st.sampled_from((1, 2)),
+    desk_only=st.booleans(),
 )
 
 

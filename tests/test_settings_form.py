@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from movebreak.core.catalog import KIND_IDS, KINDS, exercise_for, reminder_body
 from movebreak.core.durations import parse_duration
+from movebreak.core.safety import PAIN_RULE
 from movebreak.core.settings import (
     DAY_NAMES,
     INTERVAL_RANGE,
@@ -54,7 +55,8 @@ def custom_settings() -> Settings:
     s = s.with_kind("nerve_glide", enabled=True, interval_s=5400)
     return s.with_changes(snooze_s=300, natural_break_s=150,
                           working_hours=(dt.time(8, 15), dt.time(16, 45)),
-                          working_days=frozenset({0, 2, 4, 5}), sound=True, autostart=True)
+                          working_days=frozenset({0, 2, 4, 5}), sound=True, autostart=True,
+                          routine_hold_s=60, routine_rounds=2, desk_only=True)
 
 
 # --------------------------------------------------------------------------- fields
@@ -75,6 +77,35 @@ def test_general_fields_cover_the_whole_general_section():
                 "general.working_hours.start", "general.working_hours.end", "general.sound",
                 "general.autostart", *(f"general.working_days.{d}" for d in DAY_NAMES)):
         assert key in FIELDS, key
+
+
+def test_routine_fields_offer_exactly_the_allowed_values():
+    assert [v for v, _ in FIELDS["routine.hold"].choices] == ["30", "45", "60"]
+    assert [v for v, _ in FIELDS["routine.rounds"].choices] == ["1", "2"]
+    assert FIELDS["routine.desk_only"].type == "bool"
+    for key in ("routine.hold", "routine.rounds"):
+        for value, _ in FIELDS[key].choices:
+            state = form_state(default_settings())
+            state.set(key, value)
+            assert validate(state) == {}
+    state = form_state(default_settings())
+    state.set("routine.hold", "40")
+    state.set("routine.rounds", "3")
+    assert validate(state) == {"routine.hold": "Pick 30 s, 45 s or 60 s",
+                               "routine.rounds": "Pick once or twice"}
+    with pytest.raises(FormError):
+        to_settings(state)
+
+
+def test_routine_choices_become_settings():
+    state = form_state(default_settings())
+    assert (state.get("routine.hold"), state.get("routine.rounds"),
+            state.get("routine.desk_only")) == ("30", "1", False)
+    state.set("routine.hold", "45")
+    state.set("routine.rounds", "2")
+    state.set("routine.desk_only", True)
+    s = to_settings(state)
+    assert (s.routine_hold_s, s.routine_rounds, s.desk_only) == (45, 2, True)
 
 
 def test_presets_are_valid_values_of_their_field():
@@ -110,6 +141,7 @@ def test_custom_settings_round_trip_identically():
     assert state.get("general.working_hours.start") == "08:15"
     assert state.get("general.working_days.wed") is True
     assert state.get("general.working_days.tue") is False
+    assert state.get("routine.hold") == "60" and state.get("routine.rounds") == "2"
     assert to_settings(state) == s
     assert to_settings(form_state(to_settings(state))) == s
 
@@ -124,9 +156,10 @@ def test_custom_settings_round_trip_identically():
     days=st.frozensets(st.integers(0, 6), min_size=1),
     sound=st.booleans(),
     auto=st.booleans(),
+    routine=st.tuples(st.sampled_from((30, 45, 60)), st.sampled_from((1, 2)), st.booleans()),
 )
 def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hours, days, sound,
-                                       auto):
+                                       auto, routine):
     wh = None
     if hours is not None:
         a, b = sorted(hours)
@@ -135,7 +168,8 @@ def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hour
         wh = (dt.time(a // 60, a % 60), dt.time(b // 60, b % 60))
     s = Settings(reminders={k: KindSettings(e, i) for k, e, i in zip(KIND_IDS, enabled, intervals)},
                  snooze_s=snooze, natural_break_s=natural, working_hours=wh, working_days=days,
-                 sound=sound, autostart=auto)
+                 sound=sound, autostart=auto, routine_hold_s=routine[0],
+                 routine_rounds=routine[1], desk_only=routine[2])
     assert to_settings(form_state(s)) == s
 
 
@@ -298,5 +332,5 @@ def test_preview_is_the_first_reminder_of_each_kind(kind):
 
 
 def test_stretch_preview_carries_the_pain_rule():
-    assert "Sore but safe" in preview("stretch").body
-    assert "Hold 30-60 s" in preview("stretch").body
+    assert preview("stretch").body.endswith(PAIN_RULE)
+    assert PAIN_RULE not in preview("move").body

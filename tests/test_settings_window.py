@@ -20,6 +20,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from movebreak.adapters import storage
+from movebreak.ui.common import FOOT_TEXT
+
 ROOT = Path(__file__).resolve().parents[1]
 TITLE = "movebreak settings"
 
@@ -55,6 +58,7 @@ class App:
         self.config.parent.mkdir(parents=True)
         if config is not None:
             self.config.write_text(config)
+        storage.acknowledge_safety(self.config)  # not a first run: no Safety window
         self.env = dict(desktop.env,
                         MOVEBREAK_CONFIG_DIR=str(self.config.parent),
                         MOVEBREAK_DATA_DIR=str(tmp / "data"),
@@ -124,6 +128,11 @@ class Window:
         self.xdo("windowfocus", "--sync", self.wid)
         self.wait(lambda s: s["has_focus"] and s["focus"] == "reminders.move.enabled",
                   "the window to have the keyboard, on the first checkbox")
+
+    def focus_any(self) -> None:
+        """Give the window the keyboard (after pointer clicks moved focus inside it)."""
+        self.xdo("windowfocus", "--sync", self.wid)
+        self.wait(lambda s: s["has_focus"], "the window to have the keyboard")
 
     def tab_to_move_interval(self) -> None:
         self.focus()
@@ -209,6 +218,29 @@ def test_shorter_move_interval_saved_and_applied_from_now(app, windows):
     due = datetime.fromisoformat(move["due"]).timestamp()
     assert due <= saved_at + 62, (move, saved_at)
     assert st["config_problems"] == []
+
+
+def test_routine_hold_rounds_and_desk_only_are_clicked_and_saved(app, windows):
+    win = Window(app)
+    windows.append(win)
+    st = win.state()
+    assert (st["values"]["routine.hold"], st["values"]["routine.rounds"],
+            st["values"]["routine.desk_only"]) == ("30", "1", False)
+    assert st["foot"] == FOOT_TEXT
+    for key in ("routine.hold=45", "routine.rounds=2"):
+        x, y, w, h = st["choice_geometry"][key]
+        win.xdo("mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "1")
+    x, y, w, h = st["input_geometry"]["routine.desk_only"]
+    win.xdo("mousemove", "--sync", str(x + 10), str(y + h // 2), "click", "1")
+    win.wait(lambda s: (s["values"]["routine.hold"], s["values"]["routine.rounds"],
+                        s["values"]["routine.desk_only"]) == ("45", "2", True),
+             "the clicked routine choices")
+    win.focus_any()
+    win.xdo("key", "Return")
+    assert win.closed() == 0
+    on_disk = tomllib.loads(app.config.read_text())
+    assert on_disk["routine"] == {"hold": "45s", "rounds": 2, "desk_only": True}
+    assert app.status()["config_problems"] == []
 
 
 def test_invalid_value_is_marked_in_red_and_never_saved(app, windows):

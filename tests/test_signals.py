@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from movebreak.adapters import storage
+
 ROOT = Path(__file__).resolve().parent.parent
 SENDS = 20  # per quit signal
 SPAN_S = 1.2  # delays spread over this much time after the mask is set (start-up + ticks)
@@ -45,6 +47,7 @@ class Start:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir(parents=True, exist_ok=True)
         (tmp / "cfg" / "config.toml").write_text('[reminders.move]\ninterval = "10s"\n')
+        storage.acknowledge_safety(tmp / "cfg" / "config.toml")  # no first-run Safety window
         self.env = dict(env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
                         MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
                         MOVEBREAK_NOTIFIER="console", MOVEBREAK_IDLE="none",

@@ -156,6 +156,7 @@ def test_first_run_writes_commented_default_file(cfg) -> None:
     assert text == default_config_text()
     assert text.count("\n#") >= 5 and '# working_hours = "09:00-17:30"' in text
     assert "[reminders.nerve_glide]" in text
+    assert '[routine]\n# Seconds per hold: "30s", "45s" or "60s"' in text
     settings, problems = settings_from_dict(tomllib.loads(text))
     assert settings == default_settings() and problems == []
     assert result.mtime_ns == cfg.stat().st_mtime_ns
@@ -558,3 +559,61 @@ def test_concurrent_saves_never_expose_a_partial_file(cfg) -> None:
         t.join()
     assert errors == []
     assert backups(cfg) == [] and leftovers(cfg.parent) == []
+
+
+# --------------------------------------------------------------------------- state file
+
+
+def test_safety_acknowledgement_is_stored_beside_the_config(cfg) -> None:
+    assert storage.safety_acknowledged(cfg) is None
+    when = dt.datetime(2026, 12, 1, 9, 30, 5, 123456, tzinfo=dt.UTC)
+    path = storage.acknowledge_safety(cfg, now=when)
+    assert path == cfg.parent / "state.toml" == storage.state_path(cfg)
+    assert storage.safety_acknowledged(cfg) == when.replace(microsecond=0)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    data = tomllib.loads(path.read_text("utf-8"))
+    assert data == {"safety": {"acknowledged": when.replace(microsecond=0), "version": 2}}
+    assert leftovers(cfg.parent) == []
+    assert not cfg.exists()  # the settings file is not touched
+
+
+def test_acknowledgement_survives_a_history_reset(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("MOVEBREAK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("MOVEBREAK_DATA_DIR", str(tmp_path / "data"))
+    storage.acknowledge_safety()
+    from movebreak.adapters.history import History
+    with History(history_path()) as hist:
+        hist.record("shown", "move")
+    shutil.rmtree(data_dir())  # the history reset
+    assert storage.safety_acknowledged() is not None
+    assert storage.state_path() == tmp_path / "config" / "state.toml"
+
+
+def test_older_notice_version_or_broken_state_counts_as_not_acknowledged(cfg) -> None:
+    storage.acknowledge_safety(cfg, version=1)
+    assert storage.safety_acknowledged(cfg) is None  # the notice changed since
+    assert storage.safety_acknowledged(cfg, version=1) is not None
+    state = storage.state_path(cfg)
+    for broken in (b"[safety\n", b"\xff\xfe", b"safety = 1\n",
+                   b'[safety]\nacknowledged = "yesterday"\nversion = 2\n',
+                   b"[safety]\nacknowledged = 2026-12-01T09:00:00Z\nversion = true\n",
+                   b"x = '" + b"a" * (70 * 1024) + b"'\n"):
+        state.write_bytes(broken)
+        assert storage.safety_acknowledged(cfg) is None, broken
+    storage.acknowledge_safety(cfg)  # a broken file is replaced
+    assert storage.safety_acknowledged(cfg) is not None
+
+
+def test_acknowledging_keeps_other_state_keys(cfg) -> None:
+    cfg.parent.mkdir(parents=True)
+    storage.state_path(cfg).write_text('[window]\nx = 3\n')
+    storage.acknowledge_safety(cfg)
+    assert storage.load_state(cfg)["window"] == {"x": 3}
+    assert storage.safety_acknowledged(cfg) is not None
+
+
+def test_acknowledging_fails_cleanly_when_the_folder_is_a_file(tmp_path) -> None:
+    (tmp_path / "conf").write_text("not a folder")
+    with pytest.raises(ConfigError):
+        storage.acknowledge_safety(tmp_path / "conf" / "config.toml")
+    assert storage.safety_acknowledged(tmp_path / "conf" / "config.toml") is None

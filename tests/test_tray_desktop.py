@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from movebreak.adapters import storage
+
 pytestmark = pytest.mark.desktop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +162,7 @@ class RunningApp:
             d.mkdir(mode=0o700)
             dirs[name] = str(d)
         (tmp_path / "config" / "config.toml").write_text(CONFIG)
+        storage.acknowledge_safety(tmp_path / "config" / "config.toml")  # not a first run
         env = dict(desktop.env)
         env.pop("PYSTRAY_BACKEND", None)  # exercise the default choice
         env.update(MOVEBREAK_CONFIG_DIR=dirs["config"], MOVEBREAK_DATA_DIR=dirs["data"],

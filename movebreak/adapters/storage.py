@@ -3,7 +3,9 @@
 Paths follow platformdirs with env overrides (MOVEBREAK_CONFIG_DIR, MOVEBREAK_DATA_DIR,
 MOVEBREAK_RUNTIME_DIR). `load_config` never changes an existing file: a broken one stays where
 it is and a copy goes to ``config.toml.bad-<YYYYmmdd-HHMMSS>``. `save_config` replaces the file
-atomically under a file lock. Safe to call from any thread (and from several processes).
+atomically under a file lock. Beside config.toml, ``state.toml`` holds what the app records
+for itself (the safety notice's acknowledgement): with the settings, not in the history, so a
+history reset does not undo it. Safe to call from any thread (and from several processes).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import filelock
 import platformdirs
 import tomli_w
 
+from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
 from movebreak.core.settings import (
     Problem,
@@ -48,11 +51,17 @@ __all__ = [
     "save_config",
     "default_config_text",
     "config_mtime_ns",
+    "state_path",
+    "load_state",
+    "safety_acknowledged",
+    "acknowledge_safety",
 ]
 
 APP_NAME = "movebreak"
 CONFIG_NAME = "config.toml"
 HISTORY_NAME = "history.sqlite3"
+STATE_NAME = "state.toml"
+MAX_STATE_BYTES = 64 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
 LOCK_TIMEOUT_S = 5.0
 _MAX_BACKUP_BYTES = 64 * 1024 * 1024  # larger broken files stay in place but are not copied
@@ -464,6 +473,67 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
+# --------------------------------------------------------------------------- state file
+
+_STATE_HEADER = ("# What movebreak records for itself (not settings). Deleting this file shows "
+                 "the safety notice again.\n")
+
+
+def state_path(config: str | os.PathLike | None = None) -> Path:
+    """``state.toml`` in the config file's folder (so ``--config`` and MOVEBREAK_CONFIG_DIR
+    move it along with the settings)."""
+    return config_path(config).with_name(STATE_NAME)
+
+
+def load_state(config: str | os.PathLike | None = None) -> dict:
+    """The state file as a dict; {} when it is missing, too big, unreadable or not TOML (the
+    safe reading: an unreadable acknowledgement shows the notice again). Never raises."""
+    try:
+        with open(state_path(config), "rb") as fh:
+            raw = fh.read(MAX_STATE_BYTES + 1)
+    except OSError:
+        return {}
+    if len(raw) > MAX_STATE_BYTES:
+        return {}
+    return _parse_toml(raw) or {}
+
+
+def safety_acknowledged(config: str | os.PathLike | None = None,
+                        version: int = safety.NOTICE_VERSION) -> dt.datetime | None:
+    """When the safety notice was acknowledged (at `version` or a later one), else None."""
+    table = load_state(config).get("safety")
+    if not isinstance(table, dict):
+        return None
+    at, seen = table.get("acknowledged"), table.get("version")
+    if not isinstance(at, dt.datetime) or isinstance(seen, bool) or not isinstance(seen, int):
+        return None
+    return at if seen >= version else None
+
+
+def acknowledge_safety(config: str | os.PathLike | None = None, *,
+                       now: dt.datetime | None = None,
+                       version: int = safety.NOTICE_VERSION) -> Path:
+    """Record that the person acknowledged the safety notice: atomic write under the config
+    lock, keeping the file's other keys (a broken file is replaced). Raises ConfigError with a
+    readable reason when it cannot be written. Returns the path."""
+    path = state_path(config)
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    _make_parent(path)
+    try:
+        with _lock(path):
+            data = load_state(config)
+            data["safety"] = {"acknowledged": when, "version": version}
+            text = _STATE_HEADER + tomli_w.dumps(data)
+            _atomic_write(path, text.encode("utf-8"), mode=0o600)
+    except filelock.Timeout as exc:
+        raise ConfigError(f"could not record the acknowledgement in {path}: another process "
+                          "is writing it") from exc
+    except OSError as exc:
+        raise ConfigError(f"could not record the acknowledgement in {path}: "
+                          f"{_reason(exc)}") from exc
+    return path
+
+
 # --------------------------------------------------------------------------- default file
 
 
@@ -507,4 +577,16 @@ def default_config_text() -> str:
             f"enabled = {val(r['enabled'])}",
             f"interval = {val(r['interval'])}",
         ]
+    rt = d["routine"]
+    lines += [
+        "",
+        "# The guided stretch routine.",
+        "[routine]",
+        '# Seconds per hold: "30s", "45s" or "60s" (hold most stretches 30-60 s).',
+        f"hold = {val(rt['hold'])}",
+        "# Times each side: 1 or 2.",
+        f"rounds = {val(rt['rounds'])}",
+        "# true: leave out the stretches done lying on the floor.",
+        f"desk_only = {val(rt['desk_only'])}",
+    ]
     return "\n".join(lines) + "\n"

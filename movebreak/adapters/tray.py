@@ -642,6 +642,7 @@ class Tray:
         yield item("Settings...", req("settings"))
         yield item("History...", req("history"))
         yield item("Stretch routine...", req("routine"))
+        yield item("Tips...", req("tips"))
         yield item("Safety info", req("safety"))
         yield sep
         yield item("Quit", req("quit"))

@@ -120,6 +120,11 @@ class Engine:
         """The last reminder shown and not yet answered (Done/Snooze/Skip)."""
         return self._pending
 
+    def rotation(self, kind: str) -> int:
+        """How many reminders of `kind` were shown: the index of its next exercise."""
+        st = self._states.get(kind)
+        return st.rotation if st else 0
+
     def due(self, kind: str) -> datetime | None:
         st = self._states.get(kind)
         return st.due if st else None

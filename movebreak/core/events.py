@@ -7,7 +7,8 @@ Rules:
 - The engine produces the scheduling events (shown ... settings).
 - The app records every type in `RECORDED` in history; the others (`hours_start`,
   `settings`) only steer the runtime.
-- Windows write their own events (`routine`, `checkin`) and `safety_seen`.
+- Windows write their own events (`routine`, `checkin`). `safety_seen` is no longer written
+  (the acknowledgement lives with the settings, in state.toml); old histories may hold it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ Config layout (schema 1)::
     [reminders.<kind>]          # one per id in catalog.KIND_IDS
     enabled = true
     interval = "30m"            # 10s .. 24h
+    [routine]                   # the guided stretch routine
+    hold = "30s"                # "30s", "45s" or "60s" per hold (the source: 30-60 s)
+    rounds = 1                  # 1 or 2 times each side (the source: 1-2x)
+    desk_only = false           # true leaves out the floor stretches
 
 Unknown keys and sections are not lost: `parse_config` / `unknown_keys` return them as a nested
 dict ("extra") that `settings_to_dict(settings, extra)` merges back in, and each is reported as a
@@ -43,6 +47,8 @@ __all__ = [
     "INTERVAL_RANGE",
     "SNOOZE_RANGE",
     "NATURAL_BREAK_RANGE",
+    "HOLD_CHOICES",
+    "ROUNDS_CHOICES",
     "KindSettings",
     "Settings",
     "Problem",
@@ -66,6 +72,9 @@ _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satu
 INTERVAL_RANGE = (10, 24 * 3600)
 SNOOZE_RANGE = (60, 2 * 3600)
 NATURAL_BREAK_RANGE = (30, 3600)
+#: Allowed routine hold lengths (s) and rounds: the source's 30-60 s and 1-2x each side.
+HOLD_CHOICES = (30, 45, 60)
+ROUNDS_CHOICES = (1, 2)
 
 
 # --------------------------------------------------------------------------- model
@@ -100,6 +109,9 @@ class Settings:
     working_days: frozenset[int] = frozenset(range(5))
     sound: bool = False
     autostart: bool = False
+    routine_hold_s: int = 30
+    routine_rounds: int = 1
+    desk_only: bool = False
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.reminders if k not in KINDS]
@@ -123,6 +135,9 @@ class Settings:
                 self.working_days,
                 self.sound,
                 self.autostart,
+                self.routine_hold_s,
+                self.routine_rounds,
+                self.desk_only,
             )
         )
 
@@ -360,13 +375,70 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "autostart": ("autostart", _BOOL),
 }
 
+def _parse_hold(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise _Bad(f'add a unit and quotes, e.g. "{value}s"' if value in HOLD_CHOICES else None)
+    if not isinstance(value, str):
+        raise _Bad(None)
+    try:
+        seconds = parse_duration(value)
+    except DurationError:
+        raise _Bad(None) from None
+    if seconds not in HOLD_CHOICES:
+        raise _Bad(None)
+    return seconds
+
+
+_HOLD = _Spec(
+    allowed="one of " + ", ".join(f'"{n}s"' for n in HOLD_CHOICES),
+    example='"45s"',
+    parse=_parse_hold,
+    dump=lambda v: f"{v}s",
+    human=lambda v: f"{v}s",
+    from_text=lambda text: text,
+    form_allowed=", ".join(f"{n} s" for n in HOLD_CHOICES[:-1]) + f" or {HOLD_CHOICES[-1]} s",
+)
+
+
+def _parse_rounds(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value in ROUNDS_CHOICES:
+        return value
+    if isinstance(value, str) and value.strip() in {str(n) for n in ROUNDS_CHOICES}:
+        raise _Bad(f"write {value.strip()} without quotes")
+    raise _Bad(None)
+
+
+def _rounds_from_text(text: str) -> object:
+    return int(text.strip()) if text.strip().isdigit() else text
+
+
+_ROUNDS = _Spec(
+    allowed=" or ".join(str(n) for n in ROUNDS_CHOICES) + " (times each side, a number)",
+    example=None,
+    parse=_parse_rounds,
+    dump=int,
+    human=str,
+    from_text=_rounds_from_text,
+    form_allowed=" or ".join(str(n) for n in ROUNDS_CHOICES),
+)
+
+#: [routine] key -> (Settings attribute, spec)
+_ROUTINE: dict[str, tuple[str, _Spec]] = {
+    "hold": ("routine_hold_s", _HOLD),
+    "rounds": ("routine_rounds", _ROUNDS),
+    "desk_only": ("desk_only", _BOOL),
+}
+
 #: [reminders.<kind>] key -> (KindSettings attribute, spec)
 _KIND: dict[str, tuple[str, _Spec]] = {
     "enabled": ("enabled", _BOOL),
     "interval": ("interval_s", _duration_spec(*INTERVAL_RANGE, "30m")),
 }
 
-_TOP_KEYS = ("schema_version", "general", "reminders")
+_TOP_KEYS = ("schema_version", "general", "reminders", "routine")
+
+#: Tables of plain settings: table name -> {key: (Settings attribute, spec)}.
+_TABLES: dict[str, dict[str, tuple[str, _Spec]]] = {"general": _GENERAL, "routine": _ROUTINE}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -515,20 +587,22 @@ def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfi
             extra[key] = copy.deepcopy(value)
             problems.append(_unknown(_dotted([str(key)]), value, list(_TOP_KEYS), "setting"))
 
-    # [general]
-    values: dict[str, Any] = {attr: getattr(defaults, attr) for attr, _ in _GENERAL.values()}
-    general = data.get("general", {})
-    if not isinstance(general, Mapping):
-        problems.append(_not_table("general", general))
-        values = {attr: getattr(base, attr) for attr, _ in _GENERAL.values()}
-    else:
-        for key, value in general.items():
-            dotted = _dotted(["general", str(key)])
-            if key not in _GENERAL:
-                extra.setdefault("general", {})[key] = copy.deepcopy(value)
-                problems.append(_unknown(dotted, value, list(_GENERAL), "setting in [general]"))
+    # [general], [routine]
+    values: dict[str, Any] = {}
+    for name, specs in _TABLES.items():
+        values.update({attr: getattr(defaults, attr) for attr, _ in specs.values()})
+        table = data.get(name, {})
+        if not isinstance(table, Mapping):
+            problems.append(_not_table(name, table))
+            values.update({attr: getattr(base, attr) for attr, _ in specs.values()})
+            continue
+        for key, value in table.items():
+            dotted = _dotted([name, str(key)])
+            if key not in specs:
+                extra.setdefault(name, {})[key] = copy.deepcopy(value)
+                problems.append(_unknown(dotted, value, list(specs), f"setting in [{name}]"))
                 continue
-            attr, spec = _GENERAL[key]
+            attr, spec = specs[key]
             try:
                 values[attr] = spec.parse(value)
             except _Bad as bad:
@@ -601,7 +675,9 @@ def settings_to_dict(settings: Settings, extra: Mapping | None = None) -> dict:
         kind: {key: spec.dump(getattr(ks, attr)) for key, (attr, spec) in _KIND.items()}
         for kind, ks in settings.reminders.items()
     }
-    out: dict = {"schema_version": SCHEMA_VERSION, "general": general, "reminders": reminders}
+    routine = {key: spec.dump(getattr(settings, attr)) for key, (attr, spec) in _ROUTINE.items()}
+    out: dict = {"schema_version": SCHEMA_VERSION, "general": general, "reminders": reminders,
+                 "routine": routine}
     if extra:
         clean = parse_config(extra).extra  # drop anything that is a known key
         _merge(out, clean)
@@ -619,13 +695,14 @@ def _merge(into: dict, extra: Mapping) -> None:
 def validate_field(key: str, raw_text: str) -> tuple[object, str | None]:
     """Check one form field of the settings window: (parsed value, None) or (None, message).
 
-    `key` is dotted like the config ("reminders.move.interval", "general.snooze"). Values are
-    model values: seconds for durations, bool, (start, end) times or None, a frozenset of days.
+    `key` is dotted like the config ("reminders.move.interval", "general.snooze",
+    "routine.hold"). Values are model values: seconds for durations and the hold, bool,
+    (start, end) times or None, a frozenset of days, the rounds as an int.
     """
     parts = key.split(".")
     spec: _Spec | None = None
-    if len(parts) == 2 and parts[0] == "general" and parts[1] in _GENERAL:
-        spec = _GENERAL[parts[1]][1]
+    if len(parts) == 2 and parts[0] in _TABLES and parts[1] in _TABLES[parts[0]]:
+        spec = _TABLES[parts[0]][parts[1]][1]
     elif len(parts) == 3 and parts[0] == "reminders" and parts[1] in KINDS and parts[2] in _KIND:
         spec = _KIND[parts[2]][1]
     if spec is None:

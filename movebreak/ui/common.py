@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from tkinter import ttk
 
+from movebreak.core import safety
+
 #: sv_ttk's named fonts and their pixel sizes at 100 %.
 SV_FONTS = {
     "SunValleyCaptionFont": (12, "normal"),
@@ -163,6 +165,21 @@ def apply_look(root: tk.Tk) -> Look:
     s.configure("Chip.TLabel", background=c["chip"], font="SunValleyCaptionFont",
                 padding=(look.px(10), look.px(3)))
     return look
+
+
+#: The line at the foot of every window: both red flags, worsening leg pain, the pain rule.
+FOOT_TEXT = f"\u26a0  {safety.FOOT}"
+#: The same without the pain rule, for windows that show the rule just above it.
+SHORT_FOOT_TEXT = f"\u26a0  {safety.SHORT}"
+
+
+def safety_foot(parent: tk.Misc, look: Look, wrap: int = 600, style: str = "Safety.TLabel",
+                pain_rule: bool = True) -> ttk.Label:
+    """The safety line for the foot of a window (`wrap`: width at 100 %); the caller grids
+    it. Every window uses this, so the line reads the same everywhere; `pain_rule=False`
+    where the window already shows the pain rule right above. Tk main thread."""
+    return ttk.Label(parent, text=FOOT_TEXT if pain_rule else SHORT_FOOT_TEXT, style=style,
+                     justify="left", wraplength=look.px(wrap))
 
 
 def pin_label_colors(root: tk.Misc, widget: tk.Misc | None = None) -> None:

@@ -23,7 +23,6 @@ from tkinter import ttk
 from PIL import Image, ImageTk
 
 from movebreak.adapters import storage
-from movebreak.core import safety
 from movebreak.core.catalog import EXERCISES, KINDS
 from movebreak.core.durations import format_countdown
 from movebreak.ui import charts
@@ -35,6 +34,7 @@ from movebreak.ui.common import (
     on_terminate,
     open_root,
     pin_label_colors,
+    safety_foot,
 )
 
 WINDOW_TITLE = "movebreak history"
@@ -252,8 +252,7 @@ class HistoryWindow:
         self.list_frame = self._event_list(outer)
         self.list_frame.grid(row=4, column=1, sticky="nsew", padx=(px(20), 0))
 
-        footer = ttk.Label(outer, text=f"⚠  {safety.SHORT} Stretches should never hurt.",
-                           style="Safety.TLabel")
+        self.foot = footer = safety_foot(outer, self.look, wrap=900)
         footer.grid(row=5, column=0, columnspan=2, sticky="w", pady=(px(12), 0))
 
         root.bind("<Escape>", lambda _e: self.close())
@@ -443,6 +442,7 @@ class HistoryWindow:
             "loads": self.loads,
             "error": str(self.error_label.cget("text")) if banner else None,
             "tiles": {k: str(v.cget("text")) for k, v in self.tile_values.items()},
+            "foot": str(self.foot.cget("text")) if self.foot.winfo_ismapped() else None,
             "rows": [list(self.tree.item(i, "values")) for i in self.tree.get_children()][:50],
             "row_count": len(self.tree.get_children()),
             "chart": geometry(self.chart_label),

@@ -2,10 +2,13 @@
 `python -m movebreak.ui.routine [--config FILE] [--exercise ID] [--hold-seconds N]`.
 
 Its own process (the tray app spawns it; a notification's Start button passes --exercise).
-Everything runs on this process's Tk main thread: a 100 ms `after` timer feeds
+The dose comes from the config's [routine] table (hold 30/45/60 s, 1 or 2 times each side,
+desk only); `--hold-seconds` overrides the hold and shortens the prompts to match (a test and
+demo hook). Everything runs on this process's Tk main thread: a 100 ms `after` timer feeds
 `time.monotonic()` to the pure `RoutineModel` and redraws what changed. History writes are
 short (open, one insert, close). Stopping or closing early records a partial `routine` event;
-finishing records a complete one and offers a one-tap comfort check-in (`checkin` event).
+finishing records a complete one and offers a one-tap comfort check-in (`checkin` event) and
+"Once more" (the same routine again, recorded again). The Tips button opens `ui.tips`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from tkinter import ttk
 from PIL import Image, ImageTk
 
 from movebreak.adapters import storage
-from movebreak.core import safety
-from movebreak.core.catalog import EXERCISES, KINDS, PAIN_RULE, STRETCHES, Exercise
+from movebreak.core.catalog import EXERCISES, KINDS, STRETCHES, Exercise
+from movebreak.core.safety import PAIN_RULE
+from movebreak.core.settings import Settings, default_settings
+from movebreak.ui import tips
 from movebreak.ui.common import (
     Look,
     apply_look,
@@ -33,8 +38,18 @@ from movebreak.ui.common import (
     open_root,
     pin_label_colors,
     resource_file,
+    safety_foot,
 )
-from movebreak.ui.routine_model import TRANSITION_S, RoutineModel, RoutineState
+from movebreak.ui.routine_model import (
+    DEFAULT_HOLD_S,
+    POSITION_S,
+    PUMP_S,
+    TRANSITION_S,
+    RoutineModel,
+    RoutineState,
+    Step,
+    plan,
+)
 
 WINDOW_TITLE = "movebreak stretch routine"
 TICK_MS = 100
@@ -48,6 +63,27 @@ def kind_of(exercise: Exercise) -> str | None:
         if exercise in kind.exercises:
             return kind.id
     return None
+
+
+#: Where an exercise is done, as the routine card says it.
+PLACE_TEXT = {"chair": "On a chair", "standing": "Standing", "floor": "On the floor"}
+TIMES = {1: "once", 2: "twice"}
+
+
+def dose_text(work: list[Step]) -> str:
+    """What this routine does for one exercise, read from its work steps, e.g. 'This
+    routine: hold 45 s, twice each side.'"""
+    first = work[0]
+    two_sided = first.exercise.sides == 2
+    times = TIMES.get(first.reps, f"{first.reps} times")
+    if first.phase == "hold":
+        return f"This routine: hold {first.seconds:g} s, {times}{' each side' * two_sided}."
+    if first.phase == "move":
+        return f"This routine: {first.seconds:g} s of slow movement, {times}."
+    if first.phase == "pumps":
+        legs = " with each leg" if two_sided else ""
+        return f"This routine: {first.pumps} pumps{legs}, {first.pump_s:g} s each way."
+    return f"This routine: {first.seconds:g} s."
 
 
 def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
@@ -66,13 +102,25 @@ def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
 class RoutineWindow:
     """The routine on a Tk root. `model` walks the steps; this class only draws and records."""
 
-    def __init__(self, root: tk.Tk, exercises: list[Exercise], *, hold_s: float | None = None,
-                 debug_file: str | None = None) -> None:
+    def __init__(self, root: tk.Tk, exercises: list[Exercise], *,
+                 settings: Settings | None = None, hold_s: float | None = None,
+                 config: str | None = None, debug_file: str | None = None) -> None:
+        """`settings` gives the dose ([routine]); `hold_s` overrides the hold and scales the
+        prompts and pumps by hold_s / 30 s, never above their normal length (tests, demos)."""
         self.root = root
         self.debug_file = debug_file
-        transition = TRANSITION_S if hold_s is None else min(TRANSITION_S, hold_s)
-        self.model = RoutineModel(exercises, time.monotonic(), hold_s=hold_s,
-                                  transition_s=transition)
+        self.config = config
+        settings = settings or default_settings()
+        self.settings = settings
+        exercises = list(plan(exercises, settings.desk_only))
+        hold = float(settings.routine_hold_s) if hold_s is None else hold_s
+        scale = 1.0 if hold_s is None else min(1.0, hold_s / DEFAULT_HOLD_S)
+        fast = {} if hold_s is None else {
+            "transition_s": TRANSITION_S * scale, "position_s": POSITION_S * scale,
+            "pump_s": PUMP_S * scale}
+        self.model = RoutineModel(exercises, time.monotonic(), hold_s=hold,
+                                  rounds=settings.routine_rounds, **fast)
+        self.tips_process = None
         self.kind = kind_of(exercises[0])
         #: what a work step is called on screen: "hold" for stretches, "step" otherwise
         self.unit = "hold" if all(s.phase == "hold" for s in self.model.steps if s.work) \
@@ -104,6 +152,9 @@ class RoutineWindow:
         ttk.Label(header, text=title, style="Title.TLabel").grid(row=0, column=0, sticky="w")
         self.progress_text = ttk.Label(header, text="", style="Muted.TLabel")
         self.progress_text.grid(row=0, column=1, sticky="e")
+        self.tips_button = ttk.Button(header, text="Tips", width=6, command=self.open_tips,
+                                      takefocus=False)
+        self.tips_button.grid(row=0, column=2, sticky="e", padx=(px(12), 0))
         self.progress = ttk.Progressbar(self.outer, mode="determinate",
                                         maximum=max(1, self.model.steps_total))
         self.progress.grid(row=1, column=0, sticky="ew", pady=(px(8), px(14)))
@@ -121,11 +172,11 @@ class RoutineWindow:
         note = ttk.Frame(self.outer, style="Note.TFrame", padding=(px(12), px(8)))
         note.grid(row=5, column=0, sticky="ew", pady=(px(14), 0))
         note.columnconfigure(0, weight=1)
-        ttk.Label(note, text=f"{PAIN_RULE} A stretch may feel strong, never painful.",
-                  style="Note.TLabel", font="SunValleyBodyStrongFont").grid(
-            row=0, column=0, sticky="w")
-        self.safety_label = ttk.Label(note, text=f"⚠  {safety.SHORT}", style="Note.TLabel",
-                                      justify="left", wraplength=px(600))
+        self.pain_label = ttk.Label(note, text=PAIN_RULE, style="Note.TLabel",
+                                    font="SunValleyBodyStrongFont")
+        self.pain_label.grid(row=0, column=0, sticky="w")
+        self.safety_label = safety_foot(note, self.look, wrap=600, style="Note.TLabel",
+                                        pain_rule=False)
         self.safety_label.grid(row=1, column=0, sticky="w", pady=(px(2), 0))
 
         root.bind("<Escape>", lambda _e: self.close_early())
@@ -136,8 +187,11 @@ class RoutineWindow:
         on_terminate(root, self.close_early)
         root.bind("<Destroy>", self._on_destroy, add="+")
         pin_label_colors(root)
+        self._centered = False  # no debug dump before the window has its place
         self._render(force=True)
         self._center()
+        self._centered = True
+        self._dump("shown")
         root.after_idle(root.focus_force)
         self._timer = root.after(TICK_MS, self._tick)
 
@@ -254,8 +308,11 @@ class RoutineWindow:
         bottom.columnconfigure(0, weight=1)
         self.thanks = ttk.Label(bottom, text="", style="Strong.TLabel")
         self.thanks.grid(row=0, column=0, sticky="w")
+        self.once_more_button = ttk.Button(bottom, text="Once more", width=10,
+                                           command=self.once_more)
+        self.once_more_button.grid(row=0, column=1, padx=(0, px(8)))
         self.skip_checkin = ttk.Button(bottom, text="Skip", width=10, command=self.close)
-        self.skip_checkin.grid(row=0, column=1)
+        self.skip_checkin.grid(row=0, column=2)
         pin_label_colors(self.root, frame)
         self.progress.configure(value=self.model.steps_done)
         self.progress_text.configure(text=f"{st.steps_done} of {st.steps_total} done")
@@ -312,6 +369,27 @@ class RoutineWindow:
         self.view = "checkin"
         self._checkin_view()
         self._dump("checkin")
+
+    def once_more(self) -> None:
+        """Once more (check-in view): the same routine again from the start, recorded as its
+        own `routine` event. The check-in frame is hidden, not destroyed (see _on_destroy)."""
+        if self.view != "checkin" or self.checkin_score is not None:
+            return
+        self.checkin_frame.grid_remove()
+        self.model.restart(time.monotonic())
+        self.routine_detail = None
+        self.view = "routine"
+        self.routine_frame.grid()
+        self._shown = None
+        self._render(force=True)
+        self._timer = self.root.after(TICK_MS, self._tick)
+        self._dump("once_more")
+
+    def open_tips(self) -> None:
+        """Tips button: the tips window in its own process (not a second one while open)."""
+        if self.tips_process is None or self.tips_process.poll() is not None:
+            self.tips_process = tips.spawn(self.config)
+        self._dump("tips")
 
     def close_early(self) -> None:
         """Escape / window closed / SIGTERM: record a partial routine if none was, then close."""
@@ -398,7 +476,8 @@ class RoutineWindow:
     def _render(self, force: bool = False) -> None:
         st = self.model.state()
         key = (st.phase, st.exercise.id if st.exercise else None, st.side, st.rep,
-               st.seconds_left, st.paused, st.pump, st.pump_phase, st.steps_done, st.skipped)
+               st.seconds_left, st.paused, st.pump, st.pump_phase, st.steps_done, st.skipped,
+               st.prompt)
         self._draw_ring(st)
         if key == self._shown and not force:
             return
@@ -417,20 +496,18 @@ class RoutineWindow:
                                 text="paused" if st.paused else
                                 "second" if st.seconds_left == 1 else "seconds")
         side = ""
-        if st.side and st.phase in ("hold", "pumps"):
+        if st.side and st.phase in ("hold", "pumps", "move"):
             side = f"{st.side.capitalize()} side"
-            if st.reps > 1:
-                side += f" · {st.rep} of {st.reps}"
         elif st.phase == "prepare":
-            side = "Get ready"
+            side = "Change position" if st.moved and st.exercise_index else "Get ready"
         elif st.phase == "switch":
             side = "Switch sides"
         elif st.phase == "rest":
             side = "Short rest"
-        elif st.phase in ("hold", "paced"):
-            side = "Hold" if st.phase == "hold" else "Go"
-            if st.reps > 1:
-                side += f" · {st.rep} of {st.reps}"
+        elif st.phase in ("hold", "move", "free"):
+            side = {"hold": "Hold", "move": "Move slowly", "free": "Go"}[st.phase]
+        if st.reps > 1 and st.phase in ("hold", "move"):
+            side += f" · {st.rep} of {st.reps}"
         self.side_label.configure(text=side)
         prompt = st.prompt
         if st.phase == "pumps":
@@ -453,18 +530,20 @@ class RoutineWindow:
             if not step.work:
                 continue
             if step.exercise is not cur.exercise:
-                return f"Next: {step.exercise.name}"
+                where = "" if step.exercise.place == cur.exercise.place else \
+                    f" ({PLACE_TEXT[step.exercise.place].lower()})"
+                return f"Next: {step.exercise.name}{where}"
             if not cur.work:  # a prompt before this exercise's next hold
                 return f"Next: {step.side} side" if step.side else ""
             if step.side and step.side != cur.side:
                 return f"Next: {step.side} side"
-            return "Next: once more"
+            return f"Next: round {step.rep} of {step.reps}"
         return "Last one, nearly there" if cur.work else ""
 
     def _draw_ring(self, st: RoutineState) -> None:
         if st.paused:
             color = RING["paused"]
-        elif st.phase in ("hold", "pumps", "paced"):
+        elif st.phase in ("hold", "pumps", "move", "free"):
             color = RING["work"]
         else:
             color = RING["prompt"]
@@ -475,15 +554,13 @@ class RoutineWindow:
     def _show_exercise(self, ex: Exercise) -> None:
         self._photo_for = ex.id
         self.name_label.configure(text=ex.name)
-        where = ex.position.capitalize() if ex.position else ""
+        where = PLACE_TEXT[ex.place] + (f" ({ex.elsewhere})" if ex.elsewhere else "")
         sides = "each side" if ex.sides == 2 else ""
         self.position_label.configure(text=" · ".join(p for p in (where, sides) if p))
         self.instruction.configure(text=ex.instruction)
-        ranged = any(r and r[0] != r[1] for r in (ex.hold_s, ex.reps, ex.pulse_hold_s))
-        dose = f"Usual dose: {ex.numbers()}" if ex.numbers() else ""
-        if dose and ranged:
-            dose += " This guide keeps to the short end; repeat if it feels good."
-        self.numbers.configure(text=dose)
+        usual = f"Usual dose: {ex.numbers()}\n" if ex.numbers() else ""
+        work = [s for s in self.model.steps if s.exercise is ex and s.work]
+        self.numbers.configure(text=usual + dose_text(work))
         path = resource_file(f"ex-{ex.id}@2x.png") or resource_file(f"ex-{ex.id}.png")
         if path is None:
             self.picture.configure(image="")
@@ -525,36 +602,53 @@ class RoutineWindow:
             "status": str(self.status.cget("text")),
             "buttons": {name: geometry(b) for name, b in (
                 ("pause", self.pause_button), ("skip", self.skip_button),
-                ("stop", self.stop_button))},
+                ("stop", self.stop_button), ("tips", self.tips_button),
+                ("once_more", getattr(self, "once_more_button", None)),
+                ("skip_checkin", getattr(self, "skip_checkin", None))) if b is not None},
+            "exercises": [e.id for e in self.model.exercises],
+            "name": str(self.name_label.cget("text")),
+            "position": str(self.position_label.cget("text")),
+            "instruction": str(self.instruction.cget("text")),
+            "numbers": str(self.numbers.cget("text")),
+            "next": str(self.next_label.cget("text")),
+            "pain_rule": str(self.pain_label.cget("text")),
+            "foot": str(self.safety_label.cget("text")),
+            "seconds_total": st.seconds_total,
+            "run": self.model.runs,
+            "tips_pid": self.tips_process.pid if self.tips_process else None,
             "checkin_buttons": {str(n): geometry(b) for n, b in self.checkin_buttons.items()},
             "window": geometry(self.root),
         }
         return data
 
     def _dump(self, event: str = "changed") -> None:
-        dump_visible_state(self.root, self.debug_file, self.visible_state, event)
+        if self._centered:
+            dump_visible_state(self.root, self.debug_file, self.visible_state, event)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the routine window; 0 when it closes, 1 without a display, 2 for bad arguments."""
     parser = argparse.ArgumentParser(prog="movebreak routine window")
     parser.add_argument("--config", metavar="FILE", type=Path,
-                        help="config file (accepted for symmetry with the other windows)")
+                        help="config file: the [routine] table sets hold, rounds, desk only")
     parser.add_argument("--exercise", metavar="ID",
                         help="one exercise from the catalog (default: the whole stretch "
                              f"rotation); one of: {', '.join(EXERCISES)}")
     parser.add_argument("--hold-seconds", type=float, metavar="N",
-                        help="hold each stretch N seconds instead of the catalog's lower bound")
+                        help="hold N seconds instead of the [routine] hold; shorter holds "
+                             "shorten the prompts in proportion (for tests and demos)")
     args = parser.parse_args(argv)
     if args.exercise is not None and args.exercise not in EXERCISES:
         parser.error(f"unknown exercise {args.exercise!r}; one of: {', '.join(EXERCISES)}")
     if args.hold_seconds is not None and not 0 < args.hold_seconds <= 600:
         parser.error(f"--hold-seconds must be above 0 and at most 600 (got {args.hold_seconds})")
     exercises = [EXERCISES[args.exercise]] if args.exercise else list(STRETCHES)
+    loaded = storage.load_config(args.config, write_default=False, backup=False)
     root = open_root()
     if root is None:
         return 1
-    RoutineWindow(root, exercises, hold_s=args.hold_seconds,
+    RoutineWindow(root, exercises, settings=loaded.settings, hold_s=args.hold_seconds,
+                  config=str(storage.config_path(args.config)),
                   debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)
     root.mainloop()
     return 0

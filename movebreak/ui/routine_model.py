@@ -1,21 +1,24 @@
 """The guided stretch routine as a pure, clock-injected state machine (no Tk, no clock reads).
 
-`build_steps` turns catalog numbers into timed steps; `RoutineModel` walks them as the caller
-feeds it monotonic seconds (`tick(now)`). The routine window calls it from its Tk main thread;
-tests call it with a fake clock. Not thread-safe (one caller).
+`plan` picks and orders the exercises, `build_steps` turns them and the `[routine]` settings
+into timed steps, and `RoutineModel` walks the steps as the caller feeds it monotonic seconds
+(`tick(now)`). The routine window calls it from its Tk main thread; tests call it with a fake
+clock. Not thread-safe (one caller).
 
-Choices, from the catalog's ranges:
-- a hold lasts the LOWER bound of `hold_s` (30 s of "30-60 s"): gentle and short enough to fit
-  a work break; `hold_s=` overrides it (the window's --hold-seconds, tests);
-- each side is done the LOWER bound of `reps` times (once of "1-2x") by default, `reps="max"`
-  gives the full dose; a two-sided stretch goes left, switch, right (, switch, left, ...);
-- a nerve glide is `reps` sets per side of `pulses` ankle pumps; a pump is "point" then "flex",
-  each held the lower bound of `pulse_hold_s` (1 s): 10 pumps = 20 s per side;
-- exercises without a hold (sit to stand, core breathing) get one paced step of their reps;
-- "prepare", "switch" and "rest" are short prompts (`transition_s`), not counted as steps:
-  `steps_done`/`steps_total` count only the holds (the real work).
-A routine is `complete` when every hold ran its time: skipping one (because it hurt, say) or
-stopping early makes it partial.
+Rules (the doses are the source's; see core/catalog.py):
+- a held stretch is held `hold_s` seconds (the setting: 30, 45 or 60 s), `rounds` times
+  (1 or 2) on each side: left, switch, right (, switch, left, switch, right);
+- a moving exercise (pelvic tilts and circles, lumbar rotation) is `rounds` blocks of `hold_s`
+  seconds of slow movement; its `moves` (the directions) are shown in turn within a block;
+- the nerve glide is one set of `pumps` ankle pumps per leg, each way held `pump_s` (2 s, the
+  top of the source's 1-2 s), so 10 pumps take 40 s a leg; rounds do not apply;
+- exercises without timing of their own (sit to stand, core breathing) get one `hold_s` step;
+- before each exercise a "prepare" step: `position_s` (10 s) when the place changes (chair,
+  standing, floor) or at the start, with the change in words; else `transition_s` (5 s).
+  "switch" and "rest" between holds also take `transition_s`. Prompts are not counted:
+  `steps_done`/`steps_total` count only the work steps.
+A routine is `complete` when every work step ran its time: skipping one (because it hurt,
+say) or stopping early makes it partial. `restart` runs the same steps again ("once more").
 """
 
 from __future__ import annotations
@@ -24,81 +27,105 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from movebreak.core.catalog import Exercise
+from movebreak.core.catalog import PLACES, Exercise
 
 SIDES = ("left", "right")
 TRANSITION_S = 5.0
-#: Seconds per repetition for paced exercises without a hold, by exercise id (default 5 s).
-PACE_S = {"core_breath": 8.0, "sit_to_stand": 4.0}
-#: Length of a step for exercises with neither hold nor reps (a short walk, a posture check).
-FREE_STEP_S = {"short_walk": 120.0}
-DEFAULT_FREE_S = 30.0
+POSITION_S = 10.0
+PUMP_S = 2.0
+DEFAULT_HOLD_S = 30.0
 #: A tick gap longer than this (the machine slept, the window froze) pauses the routine
 #: instead of counting the lost time as stretching.
 MAX_GAP_S = 5.0
 
+#: Where each place is, in words ("from the chair to the floor").
+PLACE_NAMES = {"chair": "the chair", "standing": "standing", "floor": "the floor"}
+#: How to get into each place from anywhere else.
+PLACE_MOVES = {
+    "chair": "Sit down on your chair, feet on the floor.",
+    "standing": "Stand up, with room to move.",
+    "floor": "Get down onto the floor (a mat helps) and lie on your back.",
+}
+GETTING_UP = {"chair": "Get up slowly and sit on your chair.",
+              "standing": "Get up slowly and stand."}
+
+
+def change_text(before: str | None, place: str) -> str:
+    """The words for a change of position, e.g. 'From the chair to the floor: get down onto
+    the floor (a mat helps) and lie on your back.' (`before` None: the start)."""
+    if before is None:
+        return f"Get into position: {_lower_first(PLACE_MOVES[place])}"
+    how = GETTING_UP[place] if before == "floor" and place in GETTING_UP else PLACE_MOVES[place]
+    return f"From {PLACE_NAMES[before]} to {PLACE_NAMES[place]}: {_lower_first(how)}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def plan(exercises: Sequence[Exercise], desk_only: bool = False) -> tuple[Exercise, ...]:
+    """The routine's exercises: without floor exercises when `desk_only` (unless that would
+    leave none, e.g. one floor stretch asked for by name), grouped by place (chair, standing,
+    floor) so the position changes as rarely as possible; order within a place is kept."""
+    chosen = [e for e in exercises if not (desk_only and e.place == "floor")] or list(exercises)
+    return tuple(sorted(chosen, key=lambda e: PLACES.index(e.place)))
+
 
 @dataclass(frozen=True)
 class Step:
-    """One timed step. `work` steps are holds / pump sets / paced sets; others are prompts."""
+    """One timed step. `work` steps are holds / movement blocks / pump sets / free steps;
+    "prepare", "switch" and "rest" are prompts."""
 
     exercise: Exercise
-    phase: str  # "prepare" | "hold" | "pumps" | "paced" | "switch" | "rest"
+    phase: str  # "prepare" | "hold" | "move" | "pumps" | "free" | "switch" | "rest"
     seconds: float
     side: str | None = None  # "left" | "right" for two-sided exercises
-    rep: int = 1  # 1-based repeat on this side
-    reps: int = 1  # repeats per side
+    rep: int = 1  # 1-based round on this side
+    reps: int = 1  # rounds per side
     pumps: int = 0  # ankle pumps in a "pumps" step
     pump_s: float = 0.0  # seconds per half pump (point, then flex)
-    count: int | None = None  # repetitions in a "paced" step
+    text: str = ""  # a "prepare" step's words
+    moved: bool = False  # a "prepare" step with a change of place
 
     @property
     def work(self) -> bool:
-        return self.phase in ("hold", "pumps", "paced")
+        return self.phase in ("hold", "move", "pumps", "free")
 
 
-def _pick(rng: tuple[int, int] | None, which: str, default: int) -> int:
-    if not rng:
-        return default
-    return rng[1] if which == "max" else rng[0]
-
-
-def build_steps(exercises: Sequence[Exercise], *, hold_s: float | None = None,
-                reps: str = "min", transition_s: float = TRANSITION_S) -> list[Step]:
-    """The routine's steps for `exercises`, in order (see the module text for the rules)."""
-    if reps not in ("min", "max"):
-        raise ValueError(f"reps must be 'min' or 'max', got {reps!r}")
-    if hold_s is not None and hold_s <= 0:
-        raise ValueError(f"hold_s must be positive, got {hold_s!r}")
+def build_steps(exercises: Sequence[Exercise], *, hold_s: float = DEFAULT_HOLD_S,
+                rounds: int = 1, transition_s: float = TRANSITION_S,
+                position_s: float = POSITION_S, pump_s: float = PUMP_S) -> list[Step]:
+    """The routine's steps for `exercises`, in the given order (see the module text)."""
+    if hold_s <= 0 or pump_s <= 0:
+        raise ValueError(f"hold_s and pump_s must be positive, got {hold_s!r}, {pump_s!r}")
+    if rounds not in (1, 2):
+        raise ValueError(f"rounds must be 1 or 2, got {rounds!r}")
     steps: list[Step] = []
+    place: str | None = None
     for ex in exercises:
-        steps.append(Step(ex, "prepare", transition_s))
+        moved = ex.place != place
+        text = change_text(place, ex.place) if moved else f"Next: {ex.name}. Get ready."
+        steps.append(Step(ex, "prepare", position_s if moved else transition_s, text=text,
+                          moved=moved))
+        place = ex.place
         sides: tuple[str | None, ...] = SIDES if ex.sides == 2 else (None,)
-        if ex.hold_s or ex.pulses:
-            n = _pick(ex.reps, reps, 1)
-            work: list[Step] = []
+        n = min(rounds, ex.rounds[1]) if ex.rounds else 1
+        work: list[Step] = []
+        if ex.style == "glide":
+            for side in sides:
+                work.append(Step(ex, "pumps", (ex.pumps or 0) * 2 * pump_s, side, 1, 1,
+                                 pumps=ex.pumps or 0, pump_s=pump_s))
+        elif ex.style in ("hold", "move"):
             for rep in range(1, n + 1):
                 for side in sides:
-                    if ex.pulses:
-                        half = float(_pick(ex.pulse_hold_s, "min", 1))
-                        if hold_s is not None:
-                            half = min(half, hold_s)
-                        work.append(Step(ex, "pumps", ex.pulses * 2 * half, side, rep, n,
-                                         pumps=ex.pulses, pump_s=half))
-                    else:
-                        secs = float(hold_s if hold_s is not None else ex.hold_s[0])
-                        work.append(Step(ex, "hold", secs, side, rep, n))
-            for i, step in enumerate(work):
-                if i:
-                    phase = "switch" if step.side != work[i - 1].side else "rest"
-                    steps.append(Step(ex, phase, transition_s, step.side, step.rep, n))
-                steps.append(step)
+                    work.append(Step(ex, ex.style, float(hold_s), side, rep, n))
         else:
-            count = _pick(ex.reps, reps, 0) or None
-            secs = count * PACE_S.get(ex.id, 5.0) if count else FREE_STEP_S.get(ex.id, DEFAULT_FREE_S)
-            if hold_s is not None:
-                secs = min(secs, hold_s)
-            steps.append(Step(ex, "paced", secs, count=count))
+            work.append(Step(ex, "free", float(hold_s)))
+        for i, step in enumerate(work):
+            if i:
+                phase = "switch" if step.side != work[i - 1].side else "rest"
+                steps.append(Step(ex, phase, transition_s, step.side, step.rep, step.reps))
+            steps.append(step)
     return steps
 
 
@@ -129,31 +156,30 @@ class RoutineState:
     pump: int = 0  # 1-based ankle pump in a "pumps" step
     pumps: int = 0
     pump_phase: str | None = None  # "point" | "flex"
-
-
-def _position_text(ex: Exercise) -> str:
-    pos = ex.position or "comfortable"
-    return {"lying": "lie on your back", "seated": "sit on a chair",
-            "standing": "stand up", "seated or lying": "sit or lie down",
-            "seated or standing": "sit or stand tall"}.get(pos, pos)
-
-
-def _side_text(side: str | None) -> str:
-    return f"{side} side" if side else ""
+    moved: bool = False  # a "prepare" step with a change of place
 
 
 class RoutineModel:
-    """Walks `build_steps(exercises)` against an injected monotonic clock (seconds)."""
+    """Walks `build_steps(exercises, ...)` against an injected monotonic clock (seconds)."""
 
-    def __init__(self, exercises: Sequence[Exercise], now: float, *, hold_s: float | None = None,
-                 reps: str = "min", transition_s: float = TRANSITION_S,
-                 max_gap_s: float = MAX_GAP_S) -> None:
+    def __init__(self, exercises: Sequence[Exercise], now: float, *,
+                 hold_s: float = DEFAULT_HOLD_S, rounds: int = 1,
+                 transition_s: float = TRANSITION_S, position_s: float = POSITION_S,
+                 pump_s: float = PUMP_S, max_gap_s: float = MAX_GAP_S) -> None:
         if not exercises:
             raise ValueError("a routine needs at least one exercise")
         self.exercises: tuple[Exercise, ...] = tuple(exercises)
-        self.steps = build_steps(self.exercises, hold_s=hold_s, reps=reps,
-                                 transition_s=transition_s)
+        self.hold_s = float(hold_s)
+        self.rounds = rounds
+        self.steps = build_steps(self.exercises, hold_s=hold_s, rounds=rounds,
+                                 transition_s=transition_s, position_s=position_s,
+                                 pump_s=pump_s)
         self.max_gap_s = max_gap_s
+        self.runs = 0  # 1 for the first run, 2 after one "once more", ...
+        self.restart(now)
+
+    def restart(self, now: float) -> None:
+        """Start the same steps again from the first ("once more")."""
         self.index = 0
         self.elapsed = 0.0  # seconds spent in the current step
         self.started = now
@@ -164,6 +190,7 @@ class RoutineModel:
         self.steps_done = 0
         self.skipped = 0
         self._last = now
+        self.runs += 1
 
     # ------------------------------------------------------------------ time
     @property
@@ -230,7 +257,7 @@ class RoutineModel:
         return self.paused
 
     def advance(self, now: float) -> list[str]:
-        """Skip the rest of the current step (a skipped hold counts as skipped, not done)."""
+        """Skip the rest of the current step (a skipped work step counts as skipped)."""
         events = self._settle(now)
         if self.over:
             return events
@@ -284,27 +311,29 @@ class RoutineModel:
         pump_phase = None
         ex = step.exercise
         if step.phase == "prepare":
-            prompt = f"Get into position: {_position_text(ex)}."
+            prompt = step.text
         elif step.phase == "switch":
-            prompt = f"Switch sides: {_side_text(step.side)} next."
+            prompt = f"Switch sides: {step.side} side next."
         elif step.phase == "rest":
-            prompt = "Relax for a moment, then once more."
+            prompt = "Relax for a moment, then go again."
         elif step.phase == "pumps":
             half = int(self.elapsed // step.pump_s) if step.pump_s else 0
             pump = min(step.pumps, half // 2 + 1)
             pump_phase = "point" if half % 2 == 0 else "flex"
             prompt = ("Point your toes away" if pump_phase == "point"
                       else "Pull your toes back towards you")
-        elif step.phase == "paced":
-            prompt = (f"{step.count} times, at your own pace." if step.count
-                      else "At your own pace.")
+        elif step.phase == "move":
+            moves = ex.moves or ("Move slowly, in a range that feels good.",)
+            prompt = moves[min(len(moves) - 1, int(fraction * len(moves)))]
+        elif step.phase == "free":
+            prompt = "At your own pace."
         else:
-            prompt = "Hold and breathe slowly. Ease off if it hurts."
+            prompt = "Hold still and breathe slowly."
         return RoutineState(
             phase=step.phase, exercise=ex, exercise_index=self.exercises.index(ex),
             side=step.side, rep=step.rep, reps=step.reps, seconds_left=seconds_left,
             seconds_total=step.seconds, fraction=fraction, prompt=prompt, pump=pump,
-            pumps=step.pumps, pump_phase=pump_phase, **common)
+            pumps=step.pumps, pump_phase=pump_phase, moved=step.moved, **common)
 
     def summary(self) -> dict:
         """The `routine` history event's detail."""
@@ -314,4 +343,7 @@ class RoutineModel:
             "steps_total": self.steps_total,
             "skipped": self.skipped,
             "exercises": [e.id for e in self.exercises],
+            "hold_s": self.hold_s,
+            "rounds": self.rounds,
+            "run": self.runs,
         }

@@ -20,7 +20,6 @@ from pathlib import Path
 from tkinter import ttk
 
 from movebreak.adapters import autostart, ipc, storage
-from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
 from movebreak.core.settings import DAY_NAMES
 from movebreak.ui.common import (
@@ -28,6 +27,7 @@ from movebreak.ui.common import (
     dump_visible_state,
     geometry,
     open_root,
+    safety_foot,
 )
 from movebreak.ui.settings_form import (
     DAY_LABELS,
@@ -133,6 +133,7 @@ class SettingsWindow:
         self.error_partners: dict[str, ttk.Label] = {}  # hint text an error replaces
         self._wrapped: list[tuple[ttk.Label, ttk.Label]] = []
         self.unit_labels: dict[str, ttk.Label] = {}
+        self.choice_buttons: dict[str, ttk.Radiobutton] = {}  # "routine.hold=45" -> button
         self.errors: dict[str, str] = {}
         self.preview_kind = KIND_IDS[0]
         self._dump_pending = False
@@ -194,6 +195,7 @@ class SettingsWindow:
         s = ttk.Style(self.root)
         s.configure("Kind.TCheckbutton", font="SunValleyBodyStrongFont")
         s.configure("Status.TLabel", foreground=self.colors["error"])
+        s.configure("Choice.Toggle.TButton", padding=(self.px(6), self.px(1)))
 
     def _pin_label_colors(self, widget: tk.Misc) -> None:
         """Give styled labels their colours explicitly: sv_ttk runs tk_setPalette on every
@@ -313,12 +315,14 @@ class SettingsWindow:
     def _reminders(self, parent) -> ttk.Frame:
         card = self._card(parent)
         card.columnconfigure(1, weight=1)
-        for r, kind in enumerate(KIND_IDS):
+        r = -1
+        for kind in KIND_IDS:
+            r += 1
             k = KINDS[kind]
             ekey, ikey = f"reminders.{kind}.enabled", f"reminders.{kind}.interval"
             check = ttk.Checkbutton(card, text=k.title, variable=self._var(ekey),
                                     style="Kind.TCheckbutton")
-            check.grid(row=r, column=0, sticky="w", pady=self.px(3))
+            check.grid(row=r, column=0, sticky="w", pady=self.px(2))
             self.inputs[ekey] = check
             summary = ttk.Label(card, text=k.summary, style="Muted.TLabel", takefocus=False)
             summary.grid(row=r, column=1, sticky="w", padx=(self.px(12), self.px(12)))
@@ -328,7 +332,7 @@ class SettingsWindow:
             self.error_partners[ikey] = summary
             ttk.Label(card, text="every").grid(row=r, column=2, sticky="e", padx=(0, self.px(8)))
             combo = self._text_input(card, ikey, 7)
-            combo.grid(row=r, column=3, sticky="e", pady=self.px(3))
+            combo.grid(row=r, column=3, sticky="e", pady=self.px(2))
             unit = ttk.Label(card, text="min", width=4)
             unit.grid(row=r, column=4, sticky="w", padx=(self.px(8), 0))
             self.unit_labels[ikey] = unit
@@ -338,6 +342,10 @@ class SettingsWindow:
                 w.bind("<FocusIn>", lambda _e, kd=kind: self._show_preview(kd), add="+")
             check.bind("<<TraverseIn>>", lambda _e, w=check: self.scroller.show(w), add="+")
             self._wrapped.append((summary, err))
+            if kind == "stretch":
+                r += 1
+                self._routine(card).grid(row=r, column=0, columnspan=5, sticky="w",
+                                         padx=(self.px(28), 0), pady=(0, self.px(2)))
 
         def wrap(_event=None) -> None:  # narrow window (large scale): wrap the summaries
             width = max(self.px(120), card.grid_bbox(1, 0)[2] - self.px(24))
@@ -411,6 +419,37 @@ class SettingsWindow:
             w.bind("<<TraverseIn>>", lambda _e, w=w: self.scroller.show(w), add="+")
         return card
 
+    def _routine(self, parent) -> ttk.Frame:
+        """One line under the stretch reminder: the guided routine's hold length, times each
+        side and desk only (the [routine] settings)."""
+        line = ttk.Frame(parent)
+        ttk.Label(line, text="Routine: hold", style="Muted.TLabel").grid(
+            row=0, column=0, padx=(0, self.px(8)))
+        col = 1
+        for key, after in (("routine.hold", "each side"), ("routine.rounds", "")):
+            var = self._var(key)
+            for i, (value, label) in enumerate(FIELDS[key].choices):
+                b = ttk.Radiobutton(line, text=label, value=value, variable=var,
+                                    style="Choice.Toggle.TButton", width=6,
+                                    name=f"{key.split('.')[1]}_{value}")
+                b.grid(row=0, column=col, padx=(0, self.px(4)))
+                b.bind("<<TraverseIn>>", lambda _e, w=b: self.scroller.show(w), add="+")
+                if i == 0:
+                    self.inputs[key] = b
+                self.choice_buttons[f"{key}={value}"] = b
+                col += 1
+            if after:
+                ttk.Label(line, text=after, style="Muted.TLabel").grid(
+                    row=0, column=col, padx=(self.px(4), self.px(16)))
+                col += 1
+        key = "routine.desk_only"
+        desk = ttk.Checkbutton(line, text="Desk only (no floor stretches)",
+                               variable=self._var(key))
+        desk.grid(row=0, column=col, padx=(self.px(16), 0))
+        desk.bind("<<TraverseIn>>", lambda _e, w=desk: self.scroller.show(w), add="+")
+        self.inputs[key] = desk
+        return line
+
     def _preview_pane(self, parent) -> ttk.Frame:
         card = self._card(parent)
         card.columnconfigure(0, weight=1)
@@ -449,9 +488,7 @@ class SettingsWindow:
         self.status = ttk.Label(frame, text="", style="Status.TLabel", justify="left")
         self.status.grid(row=1, column=0, columnspan=3, sticky="w", pady=(0, self.px(6)))
         self.status.grid_remove()
-        safety_text = f"⚠  {safety.SHORT} Stretches should never hurt."
-        self.safety_label = ttk.Label(frame, text=safety_text, style="Safety.TLabel",
-                                      justify="left")
+        self.safety_label = safety_foot(frame, self.look)
         self.safety_label.grid(row=2, column=0, sticky="w", padx=(0, self.px(16)))
         frame.bind("<Configure>", lambda e: (
             self.safety_label.configure(wraplength=max(self.px(200), e.width - self.px(260))),
@@ -650,10 +687,13 @@ class SettingsWindow:
             "shown_errors": shown,
             "error_geometry": {k: geometry(self.error_labels[k]) for k in shown},
             "input_geometry": {k: geometry(w) for k, w in self.inputs.items()},
+            "choice_geometry": {k: geometry(w) for k, w in self.choice_buttons.items()},
             "save_enabled": not self.save_button.instate(["disabled"]),
             "focus": focus_key,
             "has_focus": self.has_focus,
             "status": self.status_text,
+            "foot": str(self.safety_label.cget("text")) if self.safety_label.winfo_ismapped()
+            else None,
             "saved": self.saved,
             "banner": getattr(self, "banner_label", None) is not None,
             "window": [self.root.winfo_rootx(), self.root.winfo_rooty(),

@@ -14,8 +14,10 @@ from movebreak.core.catalog import KIND_IDS, KINDS, exercise_for, reminder_body
 from movebreak.core.durations import DurationError, parse_duration
 from movebreak.core.settings import (
     DAY_NAMES,
+    HOLD_CHOICES,
     INTERVAL_RANGE,
     NATURAL_BREAK_RANGE,
+    ROUNDS_CHOICES,
     SNOOZE_RANGE,
     KindSettings,
     Settings,
@@ -50,11 +52,12 @@ class Field:
 
     key: str
     label: str
-    type: str  # "bool" | "duration" | "time"
+    type: str  # "bool" | "duration" | "time" | "choice"
     help: str = ""
     range_s: tuple[int, int] | None = None  # durations: inclusive seconds
     presets: tuple[str, ...] = ()
     kind: str | None = None  # reminder kind id for the per-kind rows
+    choices: tuple[tuple[str, str], ...] = ()  # "choice": (form value, label) pairs
 
 
 def _minutes(values: tuple[int, ...]) -> tuple[str, ...]:
@@ -86,6 +89,12 @@ def _build_fields() -> dict[str, Field]:
     fields += [
         Field("general.sound", "Play a sound with reminders", "bool"),
         Field("general.autostart", "Start movebreak when I log in", "bool"),
+        Field("routine.hold", "Hold each stretch", "choice", "seconds per hold",
+              choices=tuple((str(n), f"{n} s") for n in HOLD_CHOICES)),
+        Field("routine.rounds", "Times each side", "choice", "rounds of each stretch",
+              choices=tuple((str(n), "once" if n == 1 else "twice") for n in ROUNDS_CHOICES)),
+        Field("routine.desk_only", "Desk only: leave out the floor stretches", "bool",
+              "glute stretch and lumbar rotation are done lying down"),
     ]
     return {f.key: f for f in fields}
 
@@ -188,6 +197,9 @@ def form_state(settings: Settings) -> FormState:
         v[f"general.working_days.{day}"] = i in settings.working_days
     v["general.sound"] = settings.sound
     v["general.autostart"] = settings.autostart
+    v["routine.hold"] = str(settings.routine_hold_s)
+    v["routine.rounds"] = str(settings.routine_rounds)
+    v["routine.desk_only"] = settings.desk_only
     return FormState(settings, v)
 
 
@@ -211,11 +223,20 @@ def _duration_error(f: Field, text: str) -> str:
 
 
 def _field_value(key: str, state: FormState) -> tuple[object, str | None]:
-    """(model value, error) for a duration or bool field, via the core's validate_field."""
+    """(model value, error) for a duration, choice or bool field, via the core's
+    validate_field."""
     f = FIELDS[key]
     raw = state.values[key]
     if f.type == "bool":
         return bool(raw), None
+    if f.type == "choice":
+        text = str(raw).strip()
+        labels = [label for _, label in f.choices]
+        allowed = ", ".join(labels[:-1]) + " or " + labels[-1]
+        if text not in {value for value, _ in f.choices}:
+            return None, f"Pick {allowed}"
+        value, error = validate_field(key, f"{text}s" if key == "routine.hold" else text)
+        return (value, None) if error is None else (None, f"Pick {allowed}")
     config_key = key
     value, error = validate_field(config_key, _as_duration(str(raw)))
     if error is not None:
@@ -261,7 +282,7 @@ def validate(state: FormState) -> dict[str, str]:
     """Every invalid field: {field key: message naming the allowed range}. Empty = valid."""
     errors: dict[str, str] = {}
     for key, f in FIELDS.items():
-        if f.type == "duration":
+        if f.type in ("duration", "choice"):
             _, error = _field_value(key, state)
             if error:
                 errors[key] = error
@@ -292,6 +313,9 @@ def to_settings(state: FormState) -> Settings:
         working_days=days,
         sound=bool(state.values["general.sound"]),
         autostart=bool(state.values["general.autostart"]),
+        routine_hold_s=int(_field_value("routine.hold", state)[0]),
+        routine_rounds=int(_field_value("routine.rounds", state)[0]),
+        desk_only=bool(state.values["routine.desk_only"]),
     )
 
 

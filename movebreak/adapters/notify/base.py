@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from movebreak.core.catalog import Reminder
+from movebreak.core.catalog import ROUTINE_KINDS, Reminder
 
 # Action names passed to `on_action(reminder_id, action)`.
 DONE = "done"
@@ -25,8 +25,7 @@ DONE_LABEL = "Done"
 SKIP_LABEL = "Skip"
 START_LABEL = "Start"
 
-# Reminder kinds whose notification also offers "Start" (guided routine).
-ROUTINE_KINDS = frozenset({"stretch", "nerve_glide"})
+# Reminder kinds whose notification also offers "Start" (guided routine): catalog.ROUTINE_KINDS.
 
 OnAction = Callable[[int, str], None]
 
