@@ -39,7 +39,7 @@ class EventType(StrEnum):
 #: Types the app writes to history when the engine reports them.
 RECORDED: frozenset[EventType] = frozenset(EventType) - {EventType.HOURS_START,
                                                         EventType.SETTINGS}
-#: Types a day's counts report (0 when none).
-COUNTED: tuple[EventType, ...] = tuple(EventType)
+#: Types a day's counts report (0 when none): everything that reaches history.
+COUNTED: tuple[EventType, ...] = tuple(t for t in EventType if t in RECORDED)
 #: The answers a person gives to a waiting reminder.
 ANSWERS: frozenset[EventType] = frozenset({EventType.DONE, EventType.SNOOZED, EventType.SKIPPED})
