@@ -298,9 +298,12 @@ def test_menu_pause_resume_quit(app, tmp_path):
     app.xdo("key", "--delay", "60", "Down", "Down", "Down", "Right", "Return")  # Pause > 30 min
     st = app.wait_status(lambda s: s["paused"], "Pause > 30 minutes from the tray menu")
     assert 1700 < _until_s(st) <= 1800, st["paused_until"]
-    paused = app.desktop.wait_for(
-        lambda: (img := app.icon_pixels()) and teal_pixels(img) < teal_pixels(normal) // 4
-        and img, 5, "the icon to turn grey when paused")
+    try:
+        paused = app.desktop.wait_for(
+            lambda: (img := app.icon_pixels()) and teal_pixels(img) < teal_pixels(normal) // 4
+            and img, 5, "the icon to turn grey when paused")
+    except TimeoutError:
+        raise AssertionError(app.output()) from None
     assert paused.tobytes() != normal.tobytes()
 
     app.menu_keys("Down", "Down", "Return")  # Resume
