@@ -260,9 +260,21 @@ def cmd_history(args) -> int:
         local = datetime.now().astimezone()
         days = hist.daily_summary(args.days, local.tzinfo, local.date())
         if args.json:
+            # {"days": [...], "events": [...]} with one event per line, written as they are
+            # read so memory stays flat however many events there are.
             since = datetime.now(timezone.utc) - timedelta(days=args.days)
-            print(json.dumps({"days": days, "events": hist.events(since=since)}, indent=2,
-                             default=str))
+            out = sys.stdout
+            head = json.dumps(days, indent=2, default=str).replace("\n", "\n  ")
+            try:
+                out.write(f'{{\n  "days": {head},\n  "events": [')
+                sep = "\n    "
+                for ev in hist.iter_events(since=since):
+                    out.write(sep + json.dumps(ev, default=str))
+                    sep = ",\n    "
+                out.write("\n  ]\n}\n" if sep != "\n    " else "]\n}\n")
+                out.flush()
+            except BrokenPipeError:  # e.g. `movebreak history --json | head`: not an error
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             return EXIT_OK
         print(f"{'day':<12}{'shown':>7}{'done':>7}{'snoozed':>9}{'skipped':>9}{'natural':>9}"
               f"{'longest sit':>13}")

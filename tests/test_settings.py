@@ -101,6 +101,12 @@ BAD_VALUES = [
     ("general.sound", "true", "true or false"),
     ("general.sound", 1, "true or false"),
     ("general.autostart", "no", "true or false"),
+    ("general.keep_history_days", 3, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 0, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 5000, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", "365", "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 30.5, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", True, "a whole number of days from 7 to 3650"),
 ]
 
 
@@ -332,6 +338,8 @@ def test_invalid_schema_version_is_an_error(bad) -> None:
         ("general.working_hours", "", None),
         ("general.working_days", "mon, tue sat", frozenset({0, 1, 5})),
         ("general.sound", "yes", True),
+        ("general.keep_history_days", " 365 ", 365),
+        ("general.keep_history_days", "", None),
     ],
 )
 def test_validate_field_accepts(key, text, value) -> None:
@@ -349,6 +357,8 @@ def test_validate_field_accepts(key, text, value) -> None:
         ("general.working_days", "", "day names"),
         ("general.working_days", "mon, someday", "someday"),
         ("general.sound", "maybe", "true or false"),
+        ("general.keep_history_days", "3", "from 7 to 3650"),
+        ("general.keep_history_days", "a year", "from 7 to 3650"),
         ("reminders.walk.interval", "5m", "not a known setting"),
         ("general", "x", "not a known setting"),
     ],
@@ -371,6 +381,7 @@ settings_strategy = st.builds(
     working_days=st.frozensets(st.integers(0, 6), min_size=1),
     sound=st.booleans(),
     autostart=st.booleans(),
+    keep_history_days=st.none() | st.integers(7, 3650),
 )
 
 

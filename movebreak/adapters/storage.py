@@ -8,6 +8,7 @@ atomically under a file lock. Safe to call from any thread (and from several pro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import glob
@@ -17,12 +18,11 @@ import stat
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import filelock
 import platformdirs
-import tomli_w
 
 from movebreak.core.catalog import KIND_IDS, KINDS
 from movebreak.core.settings import (
@@ -251,7 +251,7 @@ def _create_default(path: Path) -> LoadResult:
             if path.exists():  # someone created it meanwhile: leave it for the next load
                 return LoadResult(settings, path=path, mtime_ns=config_mtime_ns(path))
             _atomic_write(path, default_config_text().encode("utf-8"), mode=0o600)
-    except (OSError, ConfigError, filelock.Timeout) as exc:
+    except (OSError, ConfigError, _LockBusy) as exc:
         what = str(exc) if isinstance(exc, ConfigError) else \
             f"could not create the default config file {path}: {_reason(exc)}"
         return LoadResult(settings, [Problem(
@@ -290,7 +290,7 @@ def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | 
         try:
             with _lock(path):
                 return _backup(path, raw, size, now, locked=True)
-        except filelock.Timeout:
+        except _LockBusy:
             pass  # copy without the lock rather than not at all
         except OSError as exc:
             return None, Problem("", str(path), "", f"could not keep a copy of {path}: "
@@ -357,9 +357,10 @@ def save_config(path: str | os.PathLike | None, settings: Settings, extra: dict 
                         raise ConfigError(f"{note}; not saving over it")
                 elif extra is None:
                     extra = parse_config(data).extra
+            import tomli_w  # lazy, like filelock: only saving needs it
             text = tomli_w.dumps(settings_to_dict(settings, extra))
             _atomic_write(path, text.encode("utf-8"), mode=mode)
-    except filelock.Timeout as exc:
+    except _LockBusy as exc:
         raise ConfigError(f"could not save settings to {path}: another process is "
                           f"writing it (waited {LOCK_TIMEOUT_S:g} s); the file is unchanged"
                           ) from exc
@@ -398,8 +399,25 @@ def _parse_toml(raw: bytes) -> dict | None:
         return None
 
 
-def _lock(path: Path) -> filelock.FileLock:
-    return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
+class _LockBusy(Exception):
+    """Another process held the config lock for LOCK_TIMEOUT_S (filelock.Timeout)."""
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """Hold ``<path>.lock``; raises _LockBusy after LOCK_TIMEOUT_S. filelock is imported
+    here, not at module level: reading the config (every start, every CLI command) never
+    locks, and filelock with its asyncio support costs ~25 ms and ~1 MiB to import."""
+    import filelock
+    lock = filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise _LockBusy(str(exc)) from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False) -> None:
@@ -469,6 +487,8 @@ def _size(n: int) -> str:
 
 def default_config_text() -> str:
     """The commented config written on first run; parses to exactly `default_settings()`."""
+    import tomli_w
+
     d = settings_to_dict(default_settings())
     g = d["general"]
 
@@ -495,6 +515,9 @@ def default_config_text() -> str:
         f"sound = {val(g['sound'])}",
         "# Start movebreak when you log in.",
         f"autostart = {val(g['autostart'])}",
+        "# History keeps every event; to drop events older than N days (7 to 3650) at each",
+        "# start, remove the # below.",
+        "# keep_history_days = 365",
         "",
         "# One section per reminder: enabled (true/false) and interval (10s to 24h).",
     ]

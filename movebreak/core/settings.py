@@ -14,6 +14,7 @@ Config layout (schema 1)::
     working_days = ["mon", "tue", "wed", "thu", "fri"]
     sound = false
     autostart = false
+    keep_history_days = 365     # optional, 7 .. 3650; absent = keep every event
     [reminders.<kind>]          # one per id in catalog.KIND_IDS
     enabled = true
     interval = "30m"            # 10s .. 24h
@@ -43,6 +44,7 @@ __all__ = [
     "INTERVAL_RANGE",
     "SNOOZE_RANGE",
     "NATURAL_BREAK_RANGE",
+    "KEEP_HISTORY_DAYS_RANGE",
     "KindSettings",
     "Settings",
     "Problem",
@@ -66,6 +68,8 @@ _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satu
 INTERVAL_RANGE = (10, 24 * 3600)
 SNOOZE_RANGE = (60, 2 * 3600)
 NATURAL_BREAK_RANGE = (30, 3600)
+#: Inclusive (min, max) days of history to keep; None (the default) keeps everything.
+KEEP_HISTORY_DAYS_RANGE = (7, 3650)
 
 
 # --------------------------------------------------------------------------- model
@@ -100,6 +104,7 @@ class Settings:
     working_days: frozenset[int] = frozenset(range(5))
     sound: bool = False
     autostart: bool = False
+    keep_history_days: int | None = None
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.reminders if k not in KINDS]
@@ -123,6 +128,7 @@ class Settings:
                 self.working_days,
                 self.sound,
                 self.autostart,
+                self.keep_history_days,
             )
         )
 
@@ -350,6 +356,41 @@ _DAYS = _Spec(
     form_allowed=f"day names from {', '.join(DAY_NAMES)}, separated by commas (at least one)",
 )
 
+def _parse_keep_days(value: object) -> int | None:
+    lo, hi = KEEP_HISTORY_DAYS_RANGE
+    if value is None:  # only from the settings form (an empty field): keep everything
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        raise _Bad("write the number without quotes" if text.isdigit() else None)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(None)
+    if value < lo:
+        raise _Bad(f"{value} is fewer than {lo}")
+    if value > hi:
+        raise _Bad(f"{value} is more than {hi}")
+    return value
+
+
+def _keep_days_from_text(text: str) -> object:
+    text = text.strip()
+    if text.lower() in ("", "all", "forever"):
+        return None
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+
+
+_KEEP_DAYS = _Spec(
+    allowed=f"a whole number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
+            f"{KEEP_HISTORY_DAYS_RANGE[1]}, or leave it out to keep every event",
+    example="365",
+    parse=_parse_keep_days,
+    dump=lambda v: v,
+    human=lambda v: "every event" if v is None else f"{v} days",
+    from_text=_keep_days_from_text,
+    form_allowed=f"a number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
+                 f"{KEEP_HISTORY_DAYS_RANGE[1]}, or empty to keep everything",
+)
+
 #: [general] key -> (Settings attribute, spec)
 _GENERAL: dict[str, tuple[str, _Spec]] = {
     "snooze": ("snooze_s", _duration_spec(*SNOOZE_RANGE, "10m")),
@@ -358,6 +399,7 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "working_days": ("working_days", _DAYS),
     "sound": ("sound", _BOOL),
     "autostart": ("autostart", _BOOL),
+    "keep_history_days": ("keep_history_days", _KEEP_DAYS),
 }
 
 #: [reminders.<kind>] key -> (KindSettings attribute, spec)
