@@ -7,8 +7,16 @@ IPC, tray, notifier) may call it; other processes (the history window, the CLI) 
 raises, and falls back to a fresh file or to an in-memory `NullHistory` so reminders keep coming.
 
 Storage: table `events(id, ts, type, kind, detail)` with `ts` in epoch seconds (UTC, REAL) and
-`detail` as JSON text. `PRAGMA user_version` holds the schema version; `MIGRATIONS[n]` upgrades
-a database from version n-1 to n inside one write transaction.
+`detail` as JSON text, indexed on `ts` and on `(type, ts)`. `PRAGMA user_version` holds the
+schema version; `MIGRATIONS[n]` upgrades a database from version n-1 to n inside one write
+transaction.
+
+Queries at scale (a year of 200,000 events): `daily_summary` reads the window's rows once
+through the `ts` index, in pages, and computes every day's counts and longest sitting stretch in
+one pass (integer microseconds, so local midnights and DST days are exact); `counts_for_day`
+answers from memory, kept current by `record` and refreshed with one indexed count when another
+process wrote (`PRAGMA data_version`); `iter_events` pages through any range at constant
+memory; `prune` applies `general.keep_history_days`.
 """
 
 from __future__ import annotations
