@@ -249,10 +249,11 @@ def cmd_settings(args) -> int:
 
 def cmd_history(args) -> int:
     from movebreak.adapters import storage
-    from movebreak.adapters.history import open_history
+    from movebreak.adapters.history import HistoryError, open_history
     if args.days < 1:
         return _err(f"--days must be at least 1 (got {args.days})")
-    hist = open_history(storage.history_path())
+    # Only reads: no full integrity scan at open (a damaged page is reported when read).
+    hist = open_history(storage.history_path(), check=False)
     problem = getattr(hist, "open_error", None)
     if problem:
         print(f"movebreak: {problem}", file=sys.stderr)
@@ -283,6 +284,8 @@ def cmd_history(args) -> int:
             print(f"{str(d['day']):<12}{d.get('shown', 0):>7}{d.get('done', 0):>7}"
                   f"{d.get('snoozed', 0):>9}{d.get('skipped', 0):>9}{d.get('natural', 0):>9}"
                   f"{format_countdown(int(longest)) if longest else '-':>13}")
+    except HistoryError as e:
+        return _err(str(e))
     finally:
         hist.close()
     return EXIT_OK

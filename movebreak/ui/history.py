@@ -100,7 +100,7 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
         data.days = [{"day": today - timedelta(days=days - 1 - i)} for i in range(days)]
         return data
     try:
-        hist = History(path, timeout=timeout)
+        hist = History(path, timeout=timeout, check=False)  # a damaged page shows when read
     except HistoryError as e:
         data.error = _explain(e.reason, str(e))
         return data
