@@ -8,17 +8,16 @@ atomically under a file lock. Safe to call from any thread (and from several pro
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import glob
+import importlib
 import os
 import re
 import stat
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +31,22 @@ from movebreak.core.settings import (
     parse_config,
     settings_to_dict,
 )
+
+
+class _Lazy:
+    """A module imported on its first attribute use. filelock (with its asyncio support, about
+    25 ms and 1 MiB) and tomli_w are only needed to write or lock a file; reading the config,
+    which every start and every CLI command does, needs neither."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+filelock = _Lazy("filelock")
+tomli_w = _Lazy("tomli_w")
 
 __all__ = [
     "APP_NAME",
@@ -251,7 +266,7 @@ def _create_default(path: Path) -> LoadResult:
             if path.exists():  # someone created it meanwhile: leave it for the next load
                 return LoadResult(settings, path=path, mtime_ns=config_mtime_ns(path))
             _atomic_write(path, default_config_text().encode("utf-8"), mode=0o600)
-    except (OSError, ConfigError, _LockBusy) as exc:
+    except (OSError, ConfigError, filelock.Timeout) as exc:
         what = str(exc) if isinstance(exc, ConfigError) else \
             f"could not create the default config file {path}: {_reason(exc)}"
         return LoadResult(settings, [Problem(
@@ -290,7 +305,7 @@ def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | 
         try:
             with _lock(path):
                 return _backup(path, raw, size, now, locked=True)
-        except _LockBusy:
+        except filelock.Timeout:
             pass  # copy without the lock rather than not at all
         except OSError as exc:
             return None, Problem("", str(path), "", f"could not keep a copy of {path}: "
@@ -357,10 +372,9 @@ def save_config(path: str | os.PathLike | None, settings: Settings, extra: dict 
                         raise ConfigError(f"{note}; not saving over it")
                 elif extra is None:
                     extra = parse_config(data).extra
-            import tomli_w  # lazy, like filelock: only saving needs it
             text = tomli_w.dumps(settings_to_dict(settings, extra))
             _atomic_write(path, text.encode("utf-8"), mode=mode)
-    except _LockBusy as exc:
+    except filelock.Timeout as exc:
         raise ConfigError(f"could not save settings to {path}: another process is "
                           f"writing it (waited {LOCK_TIMEOUT_S:g} s); the file is unchanged"
                           ) from exc
@@ -399,25 +413,8 @@ def _parse_toml(raw: bytes) -> dict | None:
         return None
 
 
-class _LockBusy(Exception):
-    """Another process held the config lock for LOCK_TIMEOUT_S (filelock.Timeout)."""
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """Hold ``<path>.lock``; raises _LockBusy after LOCK_TIMEOUT_S. filelock is imported
-    here, not at module level: reading the config (every start, every CLI command) never
-    locks, and filelock with its asyncio support costs ~25 ms and ~1 MiB to import."""
-    import filelock
-    lock = filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
-    try:
-        lock.acquire()
-    except filelock.Timeout as exc:
-        raise _LockBusy(str(exc)) from exc
-    try:
-        yield
-    finally:
-        lock.release()
+def _lock(path: Path) -> filelock.FileLock:
+    return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
 
 
 def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False) -> None:
@@ -487,8 +484,6 @@ def _size(n: int) -> str:
 
 def default_config_text() -> str:
     """The commented config written on first run; parses to exactly `default_settings()`."""
-    import tomli_w
-
     d = settings_to_dict(default_settings())
     g = d["general"]
 
