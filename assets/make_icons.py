@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from movebreak.adapters.icons import RESOURCES, SIZES, STATES, icon_image
+from movebreak.adapters.icons import RESOURCES, SIZES, STATES, draw_icon
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,9 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     for state in STATES:
         for size in SIZES:
             path = res_dir / f"icon-{state}-{size}.png"
-            icon_image(state, size).save(path, optimize=True)
+            draw_icon(state, size).save(path, optimize=True)
             written.append(path)
-    icon_image("normal", 512).save(big, optimize=True)
+    draw_icon("normal", 512).save(big, optimize=True)
     written.append(big)
     for path in written:
         print(path)

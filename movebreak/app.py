@@ -98,6 +98,14 @@ class App:
         problem = getattr(self.history, "open_error", None)
         if problem:
             say(f"movebreak: history problem: {problem}")
+        from movebreak.adapters.history import HistoryError
+        try:  # general.keep_history_days (main thread: no other thread runs yet)
+            pruned = self.history.prune(self.clock(), self.settings.keep_history_days)
+        except HistoryError as e:
+            log.warning("history: not pruned: %s", e)
+        else:
+            if pruned.removed:
+                say(f"movebreak: {pruned.message}")
 
         self.engine = Engine(self.settings, self.clock(), tz=tz, watchdog_s=watchdog_s())
         self._status = self._build_status(self.clock())

@@ -292,10 +292,11 @@ def cmd_settings(args) -> int:
 
 def cmd_history(args) -> int:
     from movebreak.adapters import storage
-    from movebreak.adapters.history import open_history
+    from movebreak.adapters.history import HistoryError, open_history
     if args.days < 1:
         return _err(f"--days must be at least 1 (got {args.days})")
-    hist = open_history(storage.history_path())
+    # Only reads: no full integrity scan at open (a damaged page is reported when read).
+    hist = open_history(storage.history_path(), check=False)
     problem = getattr(hist, "open_error", None)
     if problem:
         print(f"movebreak: {problem}", file=sys.stderr)
@@ -303,9 +304,21 @@ def cmd_history(args) -> int:
         local = datetime.now().astimezone()
         days = hist.daily_summary(args.days, local.tzinfo, local.date())
         if args.json:
+            # {"days": [...], "events": [...]} with one event per line, written as they are
+            # read so memory stays flat however many events there are.
             since = datetime.now(timezone.utc) - timedelta(days=args.days)
-            print(json.dumps({"days": days, "events": hist.events(since=since)}, indent=2,
-                             default=str))
+            out = sys.stdout
+            head = json.dumps(days, indent=2, default=str).replace("\n", "\n  ")
+            try:
+                out.write(f'{{\n  "days": {head},\n  "events": [')
+                sep = "\n    "
+                for ev in hist.iter_events(since=since):
+                    out.write(sep + json.dumps(ev, default=str))
+                    sep = ",\n    "
+                out.write("\n  ]\n}\n" if sep != "\n    " else "]\n}\n")
+                out.flush()
+            except BrokenPipeError:  # e.g. `movebreak history --json | head`: not an error
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             return EXIT_OK
         print(f"{'day':<12}{'shown':>7}{'done':>7}{'snoozed':>9}{'skipped':>9}{'natural':>9}"
               f"{'longest sit':>13}")
@@ -314,6 +327,8 @@ def cmd_history(args) -> int:
             print(f"{str(d['day']):<12}{d.get('shown', 0):>7}{d.get('done', 0):>7}"
                   f"{d.get('snoozed', 0):>9}{d.get('skipped', 0):>9}{d.get('natural', 0):>9}"
                   f"{format_countdown(int(longest)) if longest else '-':>13}")
+    except HistoryError as e:
+        return _err(str(e))
     finally:
         hist.close()
     return EXIT_OK

@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
 """`make bench`: what movebreak costs while idle in the tray, next to Safe Eyes and Workrave on
-the same headless desktop, plus its start-up time to the tray icon and its reminder lateness.
+the same headless desktop; its start-up time and reminder lateness; history at scale; the
+control channel; and where its idle memory goes.
 
-One run, one rig (tests/desktop_rig.py: Xvfb, private session bus, dunst, trayer; a second bus
-stands in for the system bus Safe Eyes needs):
-1. start-up: `python -m movebreak run` is started a few times (the first is a first run); each
-   time the clock runs from exec to the icon window being reparented into trayer (an X
-   ReparentNotify seen on the root window). The last start stays up as the measured instance.
-2. Safe Eyes, Workrave and a second movebreak (10 s `move` interval, console notifier, for
-   lateness) start beside it; after the warm-up, each process tree (children and all threads
-   included) is sampled once a second over the idle window: PSS and anonymous RSS
-   (smaps_rollup), CPU (utime+stime+cutime+cstime from /proc/PID/stat) and wakeups (voluntary +
-   involuntary context switches of every thread, /proc/PID/task/*/status; a thread that ends
-   keeps its last sampled count).
-3. lateness: every reminder line the second instance prints is stamped on arrival and compared
-   with the due time `movebreak status --json` gave before it; the last one also against
-   start + N x interval (drift). The config floor is 10 s, so that is the interval.
+One rig (tests/desktop_rig.py: Xvfb, private session bus, dunst, trayer; a second bus stands in
+for the system bus Safe Eyes needs). Before any app starts, a throwaway GTK client opens the
+display (it caches the GL visuals, as on a running desktop). Definitions, one per figure:
+- PSS and anon: `Pss` and `Anonymous` of /proc/PID/smaps_rollup, summed over the app's process
+  tree, sampled once a second; the run's figure is the median of its samples.
+- CPU: run time of every thread of the tree from /proc/PID/task/TID/schedstat (ns), difference
+  over the idle window (a thread or child that ends keeps its last sample), per minute.
+- wakeups: voluntary context switches (voluntary_ctxt_switches of /proc/PID/task/TID/status)
+  summed over every thread, per second; involuntary switches are reported beside them.
+- Each app is started anew for each of `--runs` runs (default 3): warm-up, then the idle window
+  (default 60 s each); the table shows the median and the minimum over the runs.
+Also measured: start-up to the icon embedded in trayer (an X ReparentNotify on the root
+window), reminder lateness of a second instance (10 s `move` interval, console notifier)
+against the due times `movebreak status --json` gave, a generated history of 200,000 events
+(`history --days 30` and `--json` as subprocesses, wall time and peak RSS from wait4; today's
+counts in-process; the History window until it has loaded), the control channel through
+scripts/bench_ipc.py when that module exists, and the idle import breakdown
+(scripts/idle_memory.py).
 
 Prints a table (or JSON with --json) and PASS/FAIL per SPEC quality bar; a full run also writes
 docs/bench-latest.json. Exit status: 0 all measured bars pass, 1 a bar failed, 2 could not run.
@@ -25,9 +30,11 @@ Single-threaded except one reader thread per started app's stdout and the latene
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
+import random
 import select
 import shutil
 import statistics
@@ -36,14 +43,16 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the rig lives with the tests
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # idle_memory, and bench_ipc when it exists
 
+import idle_memory
 from desktop_rig import DesktopRig
 
 from movebreak import __version__
@@ -54,11 +63,19 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 LATENESS_INTERVAL_S = 10  # the smallest interval the config accepts
 REMINDER_MARK = "| Time to move"  # console notifier line for a `move` reminder
 
+BAR_ANON_MIB = 28.0
+BAR_PSS_VS_SAFEEYES = 0.75
 BAR_CPU_MS_PER_MIN = 100.0
 BAR_WAKEUPS_PER_S = 1.0
 BAR_LATENESS_S = 1.0
 BAR_DRIFT_S = 1.0
 BAR_STARTUP_S = 1.0
+BAR_HISTORY_S = 0.3
+BAR_HISTORY_RSS_MB = 40.0
+BAR_STATUS_MS = 2.0
+BAR_WINDOW_S = 1.0
+HISTORY_EVENTS = 200_000
+QUICK_HISTORY_EVENTS = 20_000
 
 
 def progress(text: str) -> None:
@@ -99,10 +116,10 @@ def process_tree(root: int) -> list[int]:
     return out
 
 
-def cpu_ticks(pid: int) -> int:
-    """utime+stime of all threads (live and ended) plus reaped children's time."""
+def reaped_children_ticks(pid: int) -> int:
+    """cutime+cstime: CPU of children that ended and were waited for (clock ticks)."""
     fields = _stat(pid)
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) if fields else 0
+    return int(fields[13]) + int(fields[14]) if fields else 0
 
 
 def memory_kib(pid: int) -> tuple[int, int]:
@@ -116,8 +133,11 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return values.get("Pss", 0), values.get("Anonymous", 0)
 
 
-def thread_stats(pid: int) -> dict[tuple[int, int], tuple[str, int, int]]:
-    """{(pid, tid): (thread name, voluntary + involuntary context switches, ns on a CPU)}."""
+ThreadSample = tuple[str, int, int, int]  # (name, voluntary, involuntary, run ns)
+
+
+def thread_stats(pid: int) -> dict[tuple[int, int], ThreadSample]:
+    """{(pid, tid): (thread name, voluntary switches, involuntary switches, ns on a CPU)}."""
     out = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
@@ -125,22 +145,25 @@ def thread_stats(pid: int) -> dict[tuple[int, int], tuple[str, int, int]]:
         return out
     for tid in tids:
         text = _read(f"/proc/{pid}/task/{tid}/status")
-        if not text:
+        sched = _read(f"/proc/{pid}/task/{tid}/schedstat")
+        if not text or not sched:
             continue
-        name, total = "?", 0
+        name, vol, invol = "?", 0, 0
         for line in text.splitlines():
             key, _, value = line.partition(":")
             if key == "Name":
                 name = value.strip()
-            elif key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
-                total += int(value)
-        sched = (_read(f"/proc/{pid}/task/{tid}/schedstat") or "0").split()
-        out[(pid, int(tid))] = (name, total, int(sched[0]))
+            elif key == "voluntary_ctxt_switches":
+                vol = int(value)
+            elif key == "nonvoluntary_ctxt_switches":
+                invol = int(value)
+        out[(pid, int(tid))] = (name, vol, invol, int(sched.split()[0]))
     return out
 
 
 class TreeMeter:
-    """Idle cost of one process tree over a window. Called from the bench's main thread."""
+    """Idle cost of one process tree over a window (the definitions in the module docstring).
+    Called from the bench's main thread."""
 
     def __init__(self, root_pid: int) -> None:
         self.root = root_pid
@@ -148,13 +171,11 @@ class TreeMeter:
     def begin(self) -> None:
         self.t0 = time.monotonic()
         pids = process_tree(self.root)
-        self.cpu0 = sum(cpu_ticks(p) for p in pids)
-        self.first: dict[tuple[int, int], tuple[int, int]] = {}
-        self.last: dict[tuple[int, int], tuple[str, int, int]] = {}
+        self.reaped0 = sum(reaped_children_ticks(p) for p in pids)
+        self.first: dict[tuple[int, int], ThreadSample] = {}
         for p in pids:
-            for key, (name, n, ns) in thread_stats(p).items():
-                self.first[key] = (n, ns)
-                self.last[key] = (name, n, ns)
+            self.first.update(thread_stats(p))
+        self.last = dict(self.first)
         self.mem: list[tuple[int, int]] = []
         self.pids_seen = set(pids)
         self.sample()
@@ -174,39 +195,58 @@ class TreeMeter:
     def end(self) -> dict[str, Any]:
         self.sample()
         seconds = time.monotonic() - self.t0
-        cpu_ms = (sum(cpu_ticks(p) for p in process_tree(self.root)) - self.cpu0) \
-            * 1000.0 / CLK_TCK
+        reaped = sum(reaped_children_ticks(p) for p in process_tree(self.root)) - self.reaped0
         by_name: dict[str, dict[str, int]] = {}
-        total = run_ns = 0
-        for key, (name, n, ns) in self.last.items():
-            n0, ns0 = self.first.get(key, (0, 0))
-            delta = n - n0
-            total += delta
+        vol = invol = run_ns = 0
+        for key, (name, v, iv, ns) in self.last.items():
+            _, v0, iv0, ns0 = self.first.get(key, (name, 0, 0, 0))
+            vol += v - v0
+            invol += iv - iv0
             run_ns += ns - ns0
             label = f"{name} (main)" if key[0] == key[1] else name
-            slot = by_name.setdefault(label, {"threads": 0, "switches": 0})
+            slot = by_name.setdefault(label, {"threads": 0, "voluntary": 0, "involuntary": 0})
             slot["threads"] += 1
-            slot["switches"] += delta
+            slot["voluntary"] += v - v0
+            slot["involuntary"] += iv - iv0
         started = sum(1 for k in self.last if k not in self.first)
         pss = statistics.median(m[0] for m in self.mem) if self.mem else 0
         anon = statistics.median(m[1] for m in self.mem) if self.mem else 0
         return {
-            "measured": True,
             "window_s": round(seconds, 2),
             "pss_mib": round(pss / 1024, 1),
             "anon_mib": round(anon / 1024, 1),
-            "cpu_ms": round(cpu_ms, 1),
-            "cpu_ms_per_min": round(cpu_ms * 60 / seconds, 1),
-            "cpu_ms_per_min_schedstat": round(run_ns / 1e6 * 60 / seconds, 2),
-            "wakeups_per_s": round(total / seconds, 2),
-            "switches": total,
+            "cpu_ms": round(run_ns / 1e6, 2),
+            "cpu_ms_per_min": round(run_ns / 1e6 * 60 / seconds, 2),
+            "wakeups_per_s": round(vol / seconds, 3),
+            "involuntary_per_s": round(invol / seconds, 3),
+            "voluntary_switches": vol,
+            "involuntary_switches": invol,
+            "reaped_children_cpu_ms": round(reaped * 1000 / CLK_TCK, 1),
             "processes": len(self.pids_seen),
             "threads": len(self.last),
             "threads_started_in_window": started,
             "loads_gl_driver": self.gl,
             "switches_by_thread": dict(sorted(by_name.items(),
-                                              key=lambda kv: -kv[1]["switches"])),
+                                              key=lambda kv: -kv[1]["voluntary"])),
         }
+
+
+#: The per-run figures summarised as median and minimum over the runs.
+FIGURES = ("pss_mib", "anon_mib", "cpu_ms_per_min", "wakeups_per_s", "involuntary_per_s")
+
+
+def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median (under the figure's own name) and minimum (`<name>_min`) over the runs."""
+    out: dict[str, Any] = {"measured": True, "runs": runs}
+    for key in FIGURES + ("window_s",):
+        values = [r[key] for r in runs]
+        out[key] = round(statistics.median(values), 3)
+        out[f"{key}_min"] = min(values)
+    out["threads"] = runs[-1]["threads"]
+    out["loads_gl_driver"] = any(r["loads_gl_driver"] for r in runs)
+    out["icon_in_tray"] = all(r.get("icon_in_tray", False) for r in runs)
+    out["switches_by_thread"] = runs[-1]["switches_by_thread"]
+    return out
 
 
 # ---------------------------------------------------------------------- X: icons in the tray
@@ -285,7 +325,8 @@ def prime_gl_visuals(rig: DesktopRig, watcher: TrayWatcher) -> bool:
     """Let a throwaway GTK 3 client pick the GL visuals first. GTK caches them on the root
     window (GDK_VISUALS) and later clients skip loading the GL driver (Mesa + LLVM, ~25 MB), as
     on a running desktop; without this, whichever app starts first pays it."""
-    code = ("import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gdk, Gtk; "
+    code = ("import gi; gi.require_version('Gtk', '3.0'); gi.require_version('Gdk', '3.0'); "
+            "from gi.repository import Gdk, Gtk; "
             "raise SystemExit(Gdk.Display.get_default() is None)")
     env = {k: v for k, v in rig.env.items() if k != "GDK_GL"}
     subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60,
@@ -350,7 +391,8 @@ def movebreak_env(rig: DesktopRig, home: Path, **extra: str) -> dict[str, str]:
     env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(home / "config"),
                MOVEBREAK_DATA_DIR=str(home / "data"), MOVEBREAK_RUNTIME_DIR=str(home / "run"),
                PYTHONUNBUFFERED="1")
-    for key in ("MOVEBREAK_NOTIFIER", "MOVEBREAK_IDLE", "PYSTRAY_BACKEND", "MOVEBREAK_WATCHDOG_S"):
+    for key in ("MOVEBREAK_NOTIFIER", "MOVEBREAK_IDLE", "PYSTRAY_BACKEND", "MOVEBREAK_WATCHDOG_S",
+                "PYTHONDONTWRITEBYTECODE"):  # run from .pyc files, as installed
         env.pop(key, None)
     env.update(extra)
     return env
@@ -452,6 +494,196 @@ def measure_lateness(app: Started, env: dict[str, str], count: int,
         result["error"] = f"{type(e).__name__}: {e}"
 
 
+# ---------------------------------------------------------------------- history at scale
+_KINDS = ("move", "posture", "stretch", "nerve_glide", "core")
+_EXERCISES = ("glutes", "piriformis", "hamstrings", "calf", "pelvic_tilts", "lumbar_rotation")
+
+
+def generated_events(count: int, end: datetime, days: int = 365, seed: int = 15):
+    """`count` plausible events spread evenly over the `days` days before `end`, oldest first:
+    reminders with their answers, natural breaks, away/suspend, pauses, routines, check-ins."""
+    rnd = random.Random(seed)
+    start = end - timedelta(days=days)
+    step = days * 86400 / count
+    for i in range(count):
+        at = start + timedelta(seconds=i * step + rnd.random() * step * 0.9)
+        kind = rnd.choice(_KINDS)
+        roll = rnd.random()
+        if roll < 0.40:
+            yield "shown", kind, at, {"manual": False, "exercise": rnd.choice(_EXERCISES)}
+        elif roll < 0.60:
+            yield "done", kind, at, None
+        elif roll < 0.68:
+            yield "snoozed", kind, at, {"seconds": 600}
+        elif roll < 0.75:
+            yield "skipped", kind, at, None
+        elif roll < 0.82:
+            yield "natural", "move", at, {"away_s": rnd.randint(180, 1800)}
+        elif roll < 0.86:
+            yield "away", None, at, {"since": (at - timedelta(seconds=180)).isoformat()}
+        elif roll < 0.88:
+            yield "suspend", None, at, {"gap_s": rnd.randint(60, 3600)}
+        elif roll < 0.90:
+            yield "paused", None, at, {"until": None}
+        elif roll < 0.92:
+            yield "resumed", None, at, None
+        elif roll < 0.96:
+            done = rnd.randint(0, 4)
+            yield "routine", None, at, {"complete": done == 4, "steps_done": done,
+                                        "steps_total": 4}
+        elif roll < 0.98:
+            yield "checkin", None, at, {"comfort": rnd.randint(0, 10)}
+        else:
+            yield "superseded", kind, at, None
+
+
+# Runs one command for run_measured from a small interpreter: a child's ru_maxrss starts at
+# its parent's RSS at fork (the kernel copies the high-water mark across fork and exec), so the
+# command must not be forked from the bench itself (~30 MB), only from something smaller than
+# what it measures. Writes {"wall_s", "maxrss_kib", "exit"} as JSON to argv[1].
+_MEASURE = """
+import json, os, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+null = os.open(os.devnull, os.O_RDWR)
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.execv(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+with open(out, "w") as fh:
+    json.dump({"wall_s": wall, "maxrss_kib": usage.ru_maxrss,
+               "exit": os.waitstatus_to_exitcode(status)}, fh)
+"""
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run a command to completion, output to /dev/null: wall seconds and peak RSS (MB, from
+    wait4's ru_maxrss, as /usr/bin/time reports it) of that one child."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        res = subprocess.run([sys.executable, "-I", "-S", "-c", _MEASURE, out.name, *argv],
+                             env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                             capture_output=True, timeout=300, check=False)
+        got = json.loads(Path(out.name).read_text() or "{}")
+    if res.returncode != 0 or got.get("exit") != 0:
+        raise RuntimeError(f"{' '.join(argv[2:])} failed ({got.get('exit', res.returncode)}): "
+                           f"{res.stderr.decode(errors='replace')[-500:]}")
+    return {"wall_s": round(got["wall_s"], 3), "peak_rss_mb": round(got["maxrss_kib"] / 1024, 1)}
+
+
+def repeat(argv: list[str], env: dict[str, str], runs: int,
+           warm: bool = True) -> dict[str, Any]:
+    """One warm-up run (page cache, .pyc files), then `runs` measured: median and min/max."""
+    if warm:
+        run_measured(argv, env)
+    got = [run_measured(argv, env) for _ in range(runs)]
+    walls, rss = [g["wall_s"] for g in got], [g["peak_rss_mb"] for g in got]
+    return {"runs": got, "wall_s": round(statistics.median(walls), 3), "wall_s_min": min(walls),
+            "peak_rss_mb": round(statistics.median(rss), 1), "peak_rss_mb_max": max(rss)}
+
+
+def counts_timing(path: Path, samples: int = 200) -> dict[str, Any]:
+    """How long the app's status takes to get today's counts (`counts_for_day`, once per
+    change): each sample records one event, then times the call; plus the refresh after
+    another process wrote (an indexed count of today's events)."""
+    from movebreak.adapters.history import History
+    tz = datetime.now().astimezone().tzinfo
+    with History(path) as hist, History(path) as other:
+        today = datetime.now(tz).date()
+        t0 = time.perf_counter()
+        first = hist.counts_for_day(today, tz)
+        cold = time.perf_counter() - t0
+        times, refresh = [], []
+        for i in range(samples):
+            hist.record("shown", "posture", detail={"bench": i})
+            t0 = time.perf_counter()
+            hist.counts_for_day(today, tz)
+            times.append(time.perf_counter() - t0)
+            if i % 10 == 0:
+                other.record("checkin", detail={"comfort": 5})
+                t0 = time.perf_counter()
+                hist.counts_for_day(today, tz)
+                refresh.append(time.perf_counter() - t0)
+    times.sort()
+    return {"samples": samples, "today_events": sum(first.values()),
+            "median_ms": round(statistics.median(times) * 1000, 4),
+            "p95_ms": round(times[int(len(times) * 0.95)] * 1000, 4),
+            "max_ms": round(times[-1] * 1000, 4), "first_ms": round(cold * 1000, 3),
+            "after_other_writer_median_ms": round(statistics.median(refresh) * 1000, 3),
+            "after_other_writer_max_ms": round(max(refresh) * 1000, 3)}
+
+
+def window_open_s(env: dict[str, str], days: int, debug: Path, timeout: float = 30) -> float:
+    """Seconds from exec of the History window to it showing the loaded data (the window's
+    debug dump says loaded)."""
+    debug.unlink(missing_ok=True)
+    env = dict(env, MOVEBREAK_UI_DEBUG_FILE=str(debug))
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "movebreak.ui.history", "--days", str(days)],
+                            env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while time.monotonic() - t0 < timeout:
+            try:
+                if json.loads(debug.read_text()).get("loaded"):
+                    return time.monotonic() - t0
+            except (OSError, ValueError):
+                pass
+            if proc.poll() is not None:
+                break
+            time.sleep(0.005)
+        raise RuntimeError(f"the History window did not load within {timeout:g} s: "
+                           f"{(proc.stderr.read() if proc.poll() is not None else b'')[-500:]!r}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def measure_history(tmp: Path, rig_env: dict[str, str], events: int,
+                    runs: int) -> dict[str, Any]:
+    """Generate `events` over a year in a private data dir and time what reads it."""
+    from movebreak.adapters.history import History
+    data = tmp / "history-scale" / "data"
+    env = {k: v for k, v in rig_env.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "MOVEBREAK_CONFIG_DIR")}
+    env.update(MOVEBREAK_DATA_DIR=str(data), MOVEBREAK_CONFIG_DIR=str(data.parent / "config"))
+    t0 = time.monotonic()
+    with History(data / "history.sqlite3") as hist:
+        hist.record_many(generated_events(events, datetime.now(UTC)))
+    out: dict[str, Any] = {"events": events, "generate_s": round(time.monotonic() - t0, 2),
+                           "file_mb": round((data / "history.sqlite3").stat().st_size / 1e6, 1)}
+    cli = [sys.executable, "-m", "movebreak", "history"]
+    out["days30"] = repeat(cli + ["--days", "30"], env, runs)
+    out["json30"] = repeat(cli + ["--days", "30", "--json"], env, runs)
+    out["json_all"] = repeat(cli + ["--days", "366", "--json"], env, 1, warm=False)
+    out["counts"] = counts_timing(data / "history.sqlite3")
+    debug = tmp / "history-scale" / "window.json"
+    window_open_s(env, 7, debug)  # warm-up
+    opens = [round(window_open_s(env, 7, debug), 3) for _ in range(runs)]
+    out["window"] = {"days": 7, "runs_s": opens, "median_s": round(statistics.median(opens), 3),
+                     "max_s": max(opens)}
+    return out
+
+
+# ---------------------------------------------------------------------- control channel
+def measure_ipc(runtime_dir: Path) -> dict[str, Any]:
+    """scripts/bench_ipc.py's `measure(runtime_dir, n=200, hostile=10)` against the running
+    movebreak, if that module exists; otherwise "not measured"."""
+    if importlib.util.find_spec("bench_ipc") is None:
+        return {"measured": False, "reason": "not measured (scripts/bench_ipc.py not present)"}
+    try:
+        import bench_ipc
+        got = bench_ipc.measure(runtime_dir, n=200, hostile=10)
+    except Exception as e:  # noqa: BLE001 - reported in the table, never fatal
+        return {"measured": False, "reason": f"failed: {type(e).__name__}: {e}"}
+    return {"measured": True, **dict(got)}
+
+
 # ---------------------------------------------------------------------- anchors
 def _version(package: str) -> str | None:
     try:
@@ -505,19 +737,25 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, str]]:
         verdict = "NOT MEASURED" if ok is None else ("PASS" if ok else "FAIL")
         bars.append({"bar": name, "result": verdict, "detail": detail})
 
-    anchors = [a for k, a in apps.items() if k != "movebreak"]
-    if mb.get("measured") and anchors and all(a.get("measured") for a in anchors):
-        lowest = min(a["pss_mib"] for a in anchors)
-        bar("PSS below Safe Eyes and Workrave (same run)", mb["pss_mib"] < lowest,
-            f"{mb['pss_mib']} MiB vs lowest anchor {lowest} MiB")
+    runs = f"median of {len(mb.get('runs', []))} runs"
+    if mb.get("measured"):
+        bar(f"anonymous RSS under {BAR_ANON_MIB:g} MiB", mb["anon_mib"] < BAR_ANON_MIB,
+            f"{mb['anon_mib']} MiB ({runs}; min {mb['anon_mib_min']})")
     else:
-        bar("PSS below Safe Eyes and Workrave (same run)", None,
-            "anchors not measured" if mb.get("measured") else "movebreak not measured")
+        bar(f"anonymous RSS under {BAR_ANON_MIB:g} MiB", None, "movebreak not measured")
+    se = apps.get("safeeyes", {})
+    if mb.get("measured") and se.get("measured"):
+        limit = round(BAR_PSS_VS_SAFEEYES * se["pss_mib"], 1)
+        bar(f"PSS under {BAR_PSS_VS_SAFEEYES} x Safe Eyes (same run)", mb["pss_mib"] < limit,
+            f"{mb['pss_mib']} MiB vs {limit} MiB (Safe Eyes {se['pss_mib']} MiB)")
+    else:
+        bar(f"PSS under {BAR_PSS_VS_SAFEEYES} x Safe Eyes (same run)", None,
+            "Safe Eyes not measured" if mb.get("measured") else "movebreak not measured")
     if mb.get("measured"):
         bar("CPU under 0.1 s per minute (all threads)",
-            mb["cpu_ms_per_min"] < BAR_CPU_MS_PER_MIN, f"{mb['cpu_ms_per_min']} ms/min")
+            mb["cpu_ms_per_min"] < BAR_CPU_MS_PER_MIN, f"{mb['cpu_ms_per_min']} ms/min ({runs})")
         bar("at most 1 wakeup/s (all threads)", mb["wakeups_per_s"] <= BAR_WAKEUPS_PER_S,
-            f"{mb['wakeups_per_s']} /s")
+            f"{mb['wakeups_per_s']} voluntary switches/s ({runs})")
     else:
         bar("CPU under 0.1 s per minute (all threads)", None, "movebreak not measured")
         bar("at most 1 wakeup/s (all threads)", None, "movebreak not measured")
@@ -543,40 +781,84 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, str]]:
     else:
         bar("start-up to icon in tray under 1 s (warm)", None,
             st.get("failure", "icon never appeared"))
+    hist = results.get("history", {})
+    name = f"history --days 30 under {BAR_HISTORY_S:g} s and {BAR_HISTORY_RSS_MB:g} MB"
+    if "days30" in hist:
+        d = hist["days30"]
+        bar(name, d["wall_s"] < BAR_HISTORY_S and d["peak_rss_mb_max"] < BAR_HISTORY_RSS_MB,
+            f"{d['wall_s']} s (min {d['wall_s_min']}), peak RSS {d['peak_rss_mb']} MB "
+            f"(max {d['peak_rss_mb_max']}), {hist['events']:,} events")
+        j30, jall = hist["json30"], hist["json_all"]
+        bar("history --json at constant memory (30 days vs all)",
+            jall["peak_rss_mb"] <= j30["peak_rss_mb"] * 1.1 + 1,
+            f"peak RSS {j30['peak_rss_mb']} MB for 30 days, {jall['peak_rss_mb']} MB for all "
+            f"{hist['events']:,} events")
+        c = hist["counts"]
+        bar(f"in-app status counts under {BAR_STATUS_MS:g} ms",
+            c["max_ms"] < BAR_STATUS_MS and c["after_other_writer_max_ms"] < BAR_STATUS_MS,
+            f"median {c['median_ms']} ms, max {c['max_ms']} ms; after another process wrote: "
+            f"max {c['after_other_writer_max_ms']} ms")
+        w = hist["window"]
+        bar(f"History window opens under {BAR_WINDOW_S:g} s", w["median_s"] < BAR_WINDOW_S,
+            f"median {w['median_s']} s, max {w['max_s']} s")
+    else:
+        why = hist.get("error", "not run")
+        for n in (name, "history --json at constant memory (30 days vs all)",
+                  f"in-app status counts under {BAR_STATUS_MS:g} ms",
+                  f"History window opens under {BAR_WINDOW_S:g} s"):
+            bar(n, None, why)
+    ipc_res = results.get("ipc", {})
+    verdict = None
+    if ipc_res.get("measured"):
+        if "ok" in ipc_res:
+            verdict = bool(ipc_res["ok"])
+        elif "answered" in ipc_res and "n" in ipc_res:
+            verdict = ipc_res["answered"] == ipc_res["n"]
+    bar("control channel answers 200 parallel requests with 10 hostile clients", verdict,
+        _ipc_text(ipc_res))
     return bars
+
+
+def _ipc_text(res: dict[str, Any]) -> str:
+    if not res.get("measured"):
+        return res.get("reason", "not measured")
+    return ", ".join(f"{k} {v}" for k, v in res.items()
+                     if k != "measured" and isinstance(v, (int, float, str, bool)))
+
+
+def _fig(a: dict[str, Any], key: str, width: int, digits: int) -> str:
+    text = f"{a[key]:.{digits}f} ({a[f'{key}_min']:.{digits}f})"
+    return f"{text:>{width}}"
 
 
 def render(results: dict[str, Any]) -> str:
     r = results
     title = (f"movebreak {r['movebreak_version']} bench, {r['date']} ({r['mode']} run: "
-             f"{r['warmup_s']} s warm-up, {r['window_s']} s idle window; {r['machine']['os']}, "
-             f"{r['machine']['cpus']} cores, Python {r['machine']['python']})")
-    lines = [title, ""]
-    head = f"{'app':<24}{'PSS MiB':>9}{'anon MiB':>10}{'CPU ms/min':>12}{'wakeups/s':>11}" \
-           f"{'threads':>9}"
+             f"{r['runs']} x ({r['warmup_s']} s warm-up, {r['window_s']} s idle window); "
+             f"{r['machine']['os']}, {r['machine']['cpus']} cores, Python "
+             f"{r['machine']['python']})")
+    lines = [title, "", "median (minimum) over the runs; definitions in scripts/bench.py", ""]
+    head = (f"{'app':<24}{'PSS MiB':>14}{'anon MiB':>14}{'CPU ms/min':>15}{'wakeups/s':>15}"
+            f"{'involuntary/s':>16}{'threads':>9}")
     lines += [head, "-" * len(head)]
     for a in r["apps"].values():
         label = a["label"] + (f" {a['version']}" if a.get("version") else "")
         if a.get("measured"):
-            lines.append(f"{label:<24}{a['pss_mib']:>9.1f}{a['anon_mib']:>10.1f}"
-                         f"{a['cpu_ms_per_min']:>12.1f}{a['wakeups_per_s']:>11.2f}"
-                         f"{a['threads']:>9}")
+            lines.append(f"{label:<24}{_fig(a, 'pss_mib', 14, 1)}{_fig(a, 'anon_mib', 14, 1)}"
+                         f"{_fig(a, 'cpu_ms_per_min', 15, 1)}{_fig(a, 'wakeups_per_s', 15, 2)}"
+                         f"{_fig(a, 'involuntary_per_s', 16, 2)}{a['threads']:>9}")
         else:
             lines.append(f"{label:<24}  not measured ({a.get('reason', '?')})")
-    sched = [f"{a['label']} {a['cpu_ms_per_min_schedstat']}" for a in r["apps"].values()
-             if a.get("measured")]
-    lines.append(f"  CPU from /proc/PID/stat counts 10 ms ticks; run time from schedstat "
-                 f"(ms/min): {', '.join(sched)}")
     gl = [a["label"] for a in r["apps"].values() if a.get("loads_gl_driver")]
     lines.append("  GL driver: " + (f"loaded by {', '.join(gl)}" if gl else "loaded by none") +
                  (" (GL visuals cached on the root window first, as on a running desktop)"
                   if r.get("gl_visuals_cached") else " (GL visuals not cached first)"))
     mb = r["apps"]["movebreak"]
     if mb.get("measured"):
-        top = ", ".join(f"{name} x{v['threads']}: {v['switches']}" if v["threads"] > 1
-                        else f"{name}: {v['switches']}"
+        top = ", ".join(f"{name} x{v['threads']}: {v['voluntary']}" if v["threads"] > 1
+                        else f"{name}: {v['voluntary']}"
                         for name, v in list(mb["switches_by_thread"].items())[:6])
-        lines.append(f"  movebreak context switches in the window by thread: {top}")
+        lines.append(f"  movebreak voluntary switches in the last window by thread: {top}")
     st = r["startup"]
     lines.append("")
     if st.get("warm_median_s") is not None:
@@ -595,6 +877,36 @@ def render(results: dict[str, Any]) -> str:
     else:
         lines.append(f"reminder lateness: not measured ({late.get('error', '?')}; "
                      f"{late.get('count', 0)} of {late.get('wanted', '?')} seen)")
+    h = r.get("history", {})
+    lines.append("")
+    if "days30" in h:
+        lines.append(f"history of {h['events']:,} events over a year ({h['file_mb']} MB file; "
+                     f"median of {len(h['days30']['runs'])} runs after a warm-up):")
+        for key, what in (("days30", "movebreak history --days 30"),
+                          ("json30", "movebreak history --days 30 --json"),
+                          ("json_all", "movebreak history --days 366 --json (every event)")):
+            d = h[key]
+            lines.append(f"  {what:<52}{d['wall_s']:>7.3f} s  peak RSS {d['peak_rss_mb']:>5.1f} MB")
+        c = h["counts"]
+        lines.append(f"  {'today counts in the app (counts_for_day)':<52}{c['median_ms']:>7.3f} ms"
+                     f"  max {c['max_ms']:.3f} ms; after another process wrote: median "
+                     f"{c['after_other_writer_median_ms']:.3f} ms ({c['today_events']} events "
+                     f"today)")
+        w = h["window"]
+        lines.append(f"  {'History window (7 days) until loaded':<52}{w['median_s']:>7.3f} s"
+                     f"  max {w['max_s']:.3f} s")
+    else:
+        lines.append(f"history at scale: not measured ({h.get('error', '?')})")
+    lines.append(f"control channel (200 requests, 10 hostile clients): {_ipc_text(r.get('ipc', {}))}")
+    mem = r.get("memory", {})
+    if "steps" in mem:
+        lines += ["", f"idle import breakdown (scripts/idle_memory.py, anonymous MiB, median of "
+                      f"{mem['runs']}): total {mem['total_mib']}"]
+        lines += [f"  {s['mib']:>6.2f}  {s['label']}" for s in mem["steps"]]
+        lines.append("  not needed at idle, would save: " + "; ".join(
+            f"{c['label'].split(' (')[0]} {c['mib']:.2f}" for c in mem["candidates"]))
+    else:
+        lines.append(f"idle import breakdown: not measured ({mem.get('error', '?')})")
     lines += ["", "quality bars (SPEC):"]
     for b in r["bars"]:
         lines.append(f"  {b['result']:<13}{b['bar']}: {b['detail']}")
@@ -618,16 +930,61 @@ ANCHORS = {
 }
 
 
+def idle_run(n: int, rig: DesktopRig, watcher: TrayWatcher, tmp: Path, main: Started,
+             system_bus: str | None, warmup: int, window: int,
+             results: dict[str, Any]) -> tuple[dict[str, Any], list[Started]]:
+    """One idle run: the anchors start beside `main`; warm-up, then every app measured over
+    the same window. Returns {app: figures} and the anchors started (still running)."""
+    anchors: dict[str, Started] = {}
+    if system_bus is not None:
+        for key, (label, argv, _) in ANCHORS.items():
+            if shutil.which(argv[0]) is None:
+                results["apps"][key]["reason"] = f"`{argv[0]}` not installed (apt {key})"
+                continue
+            progress(f"run {n}: starting {label}")
+            anchors[key] = start_anchor(key, argv, rig, tmp / f"{key}-{n}", system_bus)
+    progress(f"run {n}: warm-up {warmup} s")
+    watcher.pump(warmup)
+    if rig.dunst_running():
+        rig.dunstctl("close-all")
+    meters = {"movebreak": TreeMeter(main.proc.pid)}
+    for key, app in anchors.items():
+        if app.proc.poll() is None:
+            meters[key] = TreeMeter(app.proc.pid)
+        else:
+            results["apps"][key]["reason"] = f"exited with {app.proc.returncode}: {app.tail(5)}"
+    progress(f"run {n}: idle window {window} s")
+    for m in meters.values():
+        m.begin()
+    end = time.monotonic() + window
+    while time.monotonic() < end:
+        watcher.pump(min(1.0, max(0.0, end - time.monotonic())))
+        for m in meters.values():
+            m.sample()
+    in_tray = watcher.embedded_classes()
+    figures = {}
+    for key, m in meters.items():
+        info = m.end()
+        info["icon_in_tray"] = any(key in c.lower().replace(" ", "") for c in in_tray)
+        if key != "movebreak" and anchors[key].proc.poll() is not None:
+            results["apps"][key]["reason"] = f"exited during the window: {anchors[key].tail(5)}"
+            continue
+        figures[key] = info
+    return figures, list(anchors.values())
+
+
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
     warmup = args.warmup if args.warmup is not None else (10 if quick else 60)
     window = args.window if args.window is not None else (10 if quick else 60)
     reminders = args.reminders if args.reminders is not None else (3 if quick else 20)
+    runs = args.runs if args.runs is not None else (1 if quick else 3)
+    events = args.history_events or (QUICK_HISTORY_EVENTS if quick else HISTORY_EVENTS)
     startup_runs = 3 if quick else 5
     results: dict[str, Any] = {
         "date": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "mode": "quick" if quick else "full", "warmup_s": warmup, "window_s": window,
-        "movebreak_version": __version__, "machine": machine_facts(),
+        "mode": "quick" if quick else "full", "runs": runs, "warmup_s": warmup,
+        "window_s": window, "movebreak_version": __version__, "machine": machine_facts(),
         "apps": {"movebreak": {"label": "movebreak", "measured": False, "reason": "not started"}},
         "startup": {}, "lateness": {},
     }
@@ -640,6 +997,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     watcher: TrayWatcher | None = None
     system_bus: SystemBus | None = None
     late_thread: threading.Thread | None = None
+    per_app: dict[str, list[dict[str, Any]]] = {}
     try:
         progress("starting the desktop rig (Xvfb, bus, dunst, trayer)")
         rig.start(tray=True)
@@ -667,47 +1025,43 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             name="lateness", daemon=True)
         late_thread.start()
 
-        anchors: dict[str, Started] = {}
         if not args.skip_anchors:
             system_bus = SystemBus(tmp / "system-bus")
-            for key, (label, argv, _) in ANCHORS.items():
-                if shutil.which(argv[0]) is None:
-                    results["apps"][key]["reason"] = f"`{argv[0]}` not installed (apt {key})"
-                    continue
-                progress(f"starting {label}")
-                anchors[key] = start_anchor(key, argv, rig, tmp / key, system_bus.address)
-                started.append(anchors[key])
-
-        progress(f"warm-up {warmup} s")
-        watcher.pump(warmup)
-        if rig.dunst_running():
-            rig.dunstctl("close-all")
-        meters = {"movebreak": TreeMeter(main.proc.pid)}
-        for key, app in anchors.items():
-            if app.proc.poll() is None:
-                meters[key] = TreeMeter(app.proc.pid)
-            else:
-                results["apps"][key]["reason"] = \
-                    f"exited with {app.proc.returncode}: {app.tail(5)}"
-        progress(f"idle window {window} s")
-        for m in meters.values():
-            m.begin()
-        end = time.monotonic() + window
-        while time.monotonic() < end:
-            watcher.pump(min(1.0, max(0.0, end - time.monotonic())))
-            for m in meters.values():
-                m.sample()
-        in_tray = watcher.embedded_classes()
-        for key, m in meters.items():
-            info = m.end()
-            results["apps"][key].update(info)
+        for n in range(1, runs + 1):
+            if n > 1:  # every app starts anew for each run
+                quit_movebreak(main)
+                started.remove(main)
+                watcher.pump(0.3)
+                main = start_movebreak("movebreak", main_env)
+                started.append(main)
+                if watcher.wait_embedded(main.t_exec, "movebreak", timeout=20) is None:
+                    raise RuntimeError(f"run {n}: movebreak's icon did not come back: "
+                                       f"{main.tail()}")
+            figures, anchors = idle_run(n, rig, watcher, tmp, main,
+                                        system_bus.address if system_bus else None,
+                                        warmup, window, results)
+            for key, info in figures.items():
+                per_app.setdefault(key, []).append(info)
+            for app in anchors:
+                app.stop()
+        for key, got in per_app.items():
+            results["apps"][key].update(summarize_runs(got))
             results["apps"][key].pop("reason", None)
-            results["apps"][key]["icon_in_tray"] = any(
-                key in c.lower().replace(" ", "") for c in in_tray)
-        for key, app in anchors.items():
-            if app.proc.poll() is not None and key in meters:
-                results["apps"][key] = {**results["apps"][key], "measured": False,
-                                        "reason": f"exited during the window: {app.tail(5)}"}
+
+        progress("control channel")
+        results["ipc"] = measure_ipc(Path(main_env["MOVEBREAK_RUNTIME_DIR"]))
+
+        progress(f"history at scale: {events:,} events")
+        try:
+            results["history"] = measure_history(tmp, main_env, events, 1 if quick else 3)
+        except Exception as e:  # noqa: BLE001 - reported as not measured
+            results["history"] = {"error": f"{type(e).__name__}: {e}"}
+
+        progress("idle import breakdown")
+        try:
+            results["memory"] = idle_memory.measure(rig.display, runs=1 if quick else 3)
+        except Exception as e:  # noqa: BLE001 - reported as not measured
+            results["memory"] = {"error": f"{type(e).__name__}: {e}"}
 
         progress(f"waiting for {reminders} lateness reminders")
         late_thread.join(timeout=reminders * (LATENESS_INTERVAL_S + 10) + 30)
@@ -732,16 +1086,23 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true",
-                   help="short run (10 s warm-up and window, 3 reminders) for smoke tests")
+                   help="short run (1 run of 10 s warm-up and window, 3 reminders, "
+                        f"{QUICK_HISTORY_EVENTS:,} history events) for smoke tests")
     p.add_argument("--skip-anchors", action="store_true",
                    help="do not start Safe Eyes and Workrave (the table says 'not measured')")
     p.add_argument("--out", type=Path, default=None,
                    help=f"also write the JSON here (default for a full run: "
                         f"{DEFAULT_OUT.relative_to(ROOT)}; a --quick run writes only with --out)")
-    p.add_argument("--warmup", type=int, help="warm-up seconds (default 60, quick 10)")
-    p.add_argument("--window", type=int, help="idle window seconds (default 60, quick 10)")
+    p.add_argument("--runs", type=int, help="idle runs, each app started anew (default 3, quick 1)")
+    p.add_argument("--warmup", type=int, help="warm-up seconds per run (default 60, quick 10)")
+    p.add_argument("--window", type=int, help="idle window seconds per run (default 60, quick 10)")
     p.add_argument("--reminders", type=int, help="reminders for lateness (default 20, quick 3)")
+    p.add_argument("--history-events", type=int,
+                   help=f"generated history size (default {HISTORY_EVENTS:,}, quick "
+                        f"{QUICK_HISTORY_EVENTS:,})")
     args = p.parse_args(argv)
+    if args.runs is not None and args.runs < 1:
+        p.error("--runs must be at least 1")
     try:
         results = run_bench(args)
     except Exception as e:  # noqa: BLE001 - the rig or movebreak could not run

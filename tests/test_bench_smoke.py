@@ -1,5 +1,5 @@
 """`scripts/bench.py --quick` end to end on the real rig: it runs, measures, and its JSON holds
-plausible numbers (so `make bench` cannot silently rot). About 40 s."""
+plausible numbers (so `make bench` cannot silently rot). About 45 s."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.desktop
-def test_quick_bench_measures_memory_cpu_startup_and_lateness(tmp_path):
+def test_quick_bench_measures_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     res = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--skip-anchors",
@@ -23,12 +23,17 @@ def test_quick_bench_measures_memory_cpu_startup_and_lateness(tmp_path):
     assert res.returncode in (0, 1), f"bench could not run:\n{res.stderr[-3000:]}"
     data = json.loads(res.stdout)
     assert json.loads(out.read_text()) == data
-    assert data["mode"] == "quick" and data["window_s"] == 10
+    assert data["mode"] == "quick" and data["window_s"] == 10 and data["runs"] == 1
 
     mb = data["apps"]["movebreak"]
-    assert mb["measured"] is True
+    assert mb["measured"] is True and len(mb["runs"]) == 1
     assert 5 < mb["pss_mib"] < 500 and 1 < mb["anon_mib"] <= mb["pss_mib"] + 1
-    assert 0 <= mb["cpu_ms_per_min"] < 6000 and mb["wakeups_per_s"] >= 0
+    assert mb["pss_mib_min"] <= mb["pss_mib"] and mb["anon_mib_min"] <= mb["anon_mib"]
+    assert 0 <= mb["cpu_ms_per_min"] < 6000
+    assert mb["wakeups_per_s"] >= 0 and mb["involuntary_per_s"] >= 0
+    run = mb["runs"][0]
+    assert run["voluntary_switches"] == sum(t["voluntary"]
+                                            for t in run["switches_by_thread"].values())
     assert mb["threads"] >= 2 and mb["icon_in_tray"] is True
     assert 8 <= mb["window_s"] < 15
 
@@ -48,7 +53,28 @@ def test_quick_bench_measures_memory_cpu_startup_and_lateness(tmp_path):
     assert 0 <= late["min_s"] <= late["median_s"] <= late["max_s"] < 1.0  # the SPEC bar
     assert abs(late["drift_s"]) <= 1.0
 
+    hist = data["history"]
+    assert "error" not in hist, hist.get("error")
+    assert hist["events"] == 20_000 and hist["file_mb"] > 1
+    for key in ("days30", "json30", "json_all"):
+        assert 0 < hist[key]["wall_s"] < 30 and 5 < hist[key]["peak_rss_mb"] < 500
+    assert 0 <= hist["counts"]["median_ms"] <= hist["counts"]["max_ms"] < 1000
+    assert hist["counts"]["today_events"] > 0
+    assert 0 < hist["window"]["median_s"] < 20
+
+    assert data["ipc"]["measured"] in (True, False)
+    if not data["ipc"]["measured"]:
+        assert data["ipc"]["reason"].startswith(("not measured", "failed"))
+
+    mem = data["memory"]
+    assert "error" not in mem, mem.get("error")
+    assert 3 < mem["steps"][0]["mib"] < 20  # the interpreter alone
+    assert mem["total_mib"] == pytest.approx(sum(s["mib"] for s in mem["steps"]), abs=0.1)
+    assert len(mem["candidates"]) == 5
+
     results = {b["bar"].split(":")[0]: b["result"] for b in data["bars"]}
-    assert results["PSS below Safe Eyes and Workrave (same run)"] == "NOT MEASURED"
+    assert results["PSS under 0.75 x Safe Eyes (same run)"] == "NOT MEASURED"
     assert results["reminders within 1 s of due"] == "PASS"
+    assert results["History window opens under 1 s"] in ("PASS", "FAIL")
     assert set(results.values()) <= {"PASS", "FAIL", "NOT MEASURED"}
+    assert len(results) == 12

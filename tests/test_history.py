@@ -3,13 +3,19 @@ locked databases. The in-memory NullHistory must give the same answers."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import tempfile
 import threading
 import time
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from movebreak.adapters import history as hmod
 from movebreak.adapters.history import (
@@ -172,6 +178,9 @@ def test_stretch_across_midnight_is_split_and_now_extends_today(hist):
     now = local(BERLIN, 2026, 6, 12, 10, 15)
     rows = hist.daily_summary(2, BERLIN, date(2026, 6, 12), now=now)
     assert rows[1]["longest_sitting_s"] == 75 * 60
+    # more than MAX_GAP_S after the last event the app was not running: no extension
+    rows = hist.daily_summary(2, BERLIN, date(2026, 6, 12), now=now + timedelta(hours=2))
+    assert rows[1]["longest_sitting_s"] == 1800
 
 
 def test_summary_days_without_events_are_zero(hist):
@@ -406,3 +415,309 @@ def test_routine_counts_as_movement_only_with_a_hold_done():
                             "detail": {"complete": False, "steps_done": 0, "steps_total": 4}})
     assert not is_movement({"type": "done", "kind": "posture", "detail": None})
     assert is_movement({"type": "done", "kind": "move", "detail": None})
+
+
+# ---------------------------------------------------------------- SQL against a brute-force reference
+# The reference is the definition written the slow, obvious way (datetimes, every day re-scans
+# every event): what `daily_summary` computed before it became one indexed read and one pass.
+def ref_left_at(ev):
+    at, detail = ev["at"], ev.get("detail")
+    if not isinstance(detail, dict):
+        return at
+    since = detail.get("since")
+    if ev["type"] == "away" and isinstance(since, str):
+        try:
+            parsed = datetime.fromisoformat(since)
+            return at if parsed.tzinfo is None else min(at, parsed.astimezone(UTC))
+        except ValueError:
+            return at
+    for key in ("away_s", "gap_s"):
+        secs = detail.get(key)
+        if isinstance(secs, (int, float)) and not isinstance(secs, bool) and secs > 0:
+            return at - timedelta(seconds=secs)
+    return at
+
+
+def ref_stretches(events, until=None, max_gap_s=hmod.MAX_GAP_S):
+    out, gap = [], timedelta(seconds=max_gap_s)
+    start = last = None
+    paused = False
+    for ev in events:
+        t, typ = ev["at"], ev["type"]
+        if last is not None and t - last > gap:
+            if start is not None and last > start:
+                out.append((start, last))
+            start, paused = None, False
+        if typ == "paused":
+            if start is not None and t > start:
+                out.append((start, t))
+            start, paused = None, True
+        elif typ == "resumed":
+            start, paused = t, False
+        elif hmod.is_movement(ev) or typ in ("away", "suspend"):
+            end = ref_left_at(ev)
+            if start is not None and end > start:
+                out.append((start, end))
+            start = None if paused or typ == "away" else t
+        elif start is None and not paused:
+            start = t
+        last = t
+    if last is not None:
+        end = until if until is not None and last < until <= last + gap else last
+        if start is not None and end > start:
+            out.append((start, end))
+    return out
+
+
+def ref_bounds(day, tz):
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return start, end.astimezone(UTC)
+
+
+def ref_counts(events, day, tz):
+    start, end = ref_bounds(day, tz)
+    counts = dict.fromkeys(EVENT_TYPES, 0)
+    for ev in events:
+        if start <= ev["at"] < end:
+            counts[ev["type"]] = counts.get(ev["type"], 0) + 1
+    return counts
+
+
+def ref_summary(events, days, tz, today, now=None):
+    first = today - timedelta(days=days - 1)
+    lookback = ref_bounds(first, tz)[0] - timedelta(days=1)
+    window = [e for e in events if lookback <= e["at"] < ref_bounds(today, tz)[1]]
+    stretches = ref_stretches(window, until=now)
+    rows = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        start, end = ref_bounds(day, tz)
+        row = {"day": day}
+        for t in ("shown", "done", "snoozed", "skipped", "natural", "routine"):
+            row[t] = sum(1 for e in events if e["type"] == t and start <= e["at"] < end)
+        longest = max([(min(b, end) - max(a, start)).total_seconds() for a, b in stretches],
+                      default=0.0)
+        row["longest_sitting_s"] = round(max(0.0, longest))
+        rows.append(row)
+    return rows
+
+
+# Days around DST changes (and zones with 30- and 45-minute offsets), midnight included.
+ANCHORS = [
+    (ZoneInfo("Europe/Berlin"), date(2026, 3, 29)), (ZoneInfo("Europe/Berlin"), date(2026, 10, 25)),
+    (NEW_YORK, date(2026, 3, 8)), (NEW_YORK, date(2026, 11, 1)),
+    (ZoneInfo("Australia/Lord_Howe"), date(2026, 4, 5)),  # DST shift of 30 minutes
+    (ZoneInfo("Asia/Kathmandu"), date(2026, 6, 1)), (KOLKATA, date(2026, 6, 1)), (UTC, date(2026, 1, 1)),
+]
+TYPES = ["shown", "shown", "done", "snoozed", "skipped", "natural", "routine", "paused", "resumed",
+         "away", "suspend", "superseded", "checkin"]
+
+
+@st.composite
+def histories(draw):
+    tz, anchor = draw(st.sampled_from(ANCHORS))
+    midnight = datetime.combine(anchor, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    events = []
+    for _ in range(draw(st.integers(0, 40))):
+        # mostly anywhere in four days; sometimes right at (or 1 µs around) a local midnight
+        near = draw(st.booleans())
+        if near:
+            day = anchor + timedelta(days=draw(st.integers(-1, 2)))
+            at = datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC) \
+                + timedelta(microseconds=draw(st.sampled_from([-1, 0, 1])))
+        else:
+            at = midnight + timedelta(seconds=draw(st.integers(-2 * 86400, 2 * 86400)),
+                                      microseconds=draw(st.integers(0, 999_999)))
+        typ = draw(st.sampled_from(TYPES))
+        kind = draw(st.sampled_from(["move", "posture", None]))
+        detail = None
+        if typ == "natural" and draw(st.booleans()):
+            detail = {"away_s": draw(st.integers(0, 5 * 3600))}
+        elif typ == "suspend" and draw(st.booleans()):
+            detail = {"gap_s": draw(st.floats(0, 5 * 3600, allow_nan=False))}
+        elif typ == "away" and draw(st.booleans()):
+            detail = {"since": (at - timedelta(seconds=draw(st.integers(-60, 3600)))).isoformat()}
+        elif typ == "routine" and draw(st.booleans()):
+            detail = {"complete": draw(st.booleans()), "steps_done": draw(st.integers(0, 4))}
+        elif typ == "checkin":
+            detail = {"comfort": draw(st.integers(0, 10))}
+        events.append((typ, kind, at, detail))
+    today = anchor + timedelta(days=draw(st.integers(-1, 2)))
+    days = draw(st.integers(1, 4))
+    # now: none, anywhere, or shortly after the last event (within or beyond MAX_GAP_S)
+    last = max([e[2] for e in events], default=midnight)
+    now = draw(st.sampled_from([None, midnight, last]))
+    if now is not None:
+        now += timedelta(seconds=draw(st.integers(0, 2 * 86400 if now == midnight else 6 * 3600)))
+    return tz, events, today, days, now
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_summaries_and_counts_match_the_brute_force_reference(case):
+    tz, events, today, days, now = case
+    with tempfile.TemporaryDirectory() as tmp:
+        sql, mem = History(Path(tmp) / "h.sqlite"), NullHistory()
+        try:
+            for h in (sql, mem):
+                h.record_many(events)
+            stored = sql.events()  # the reference reads what SQLite gives back (µs, order)
+            assert [(e["type"], e["at"]) for e in stored] == \
+                [(e["type"], e["at"]) for e in mem.events()]
+            want = ref_summary(stored, days, tz, today, now)
+            assert sql.daily_summary(days, tz, today, now=now) == want
+            assert mem.daily_summary(days, tz, today, now=now) == want
+            assert sitting_stretches(stored, until=now) == ref_stretches(stored, until=now)
+            for i in range(-1, days + 1):
+                day = today - timedelta(days=i)
+                assert sql.counts_for_day(day, tz) == ref_counts(stored, day, tz)
+                assert mem.counts_for_day(day, tz) == ref_counts(stored, day, tz)
+        finally:
+            sql.close()
+
+
+def test_todays_counts_follow_own_and_other_writers(tmp_path):
+    path = tmp_path / "history.sqlite"
+    app, window = History(path), History(path)
+    day = date(2026, 3, 29)
+    at = local(BERLIN, 2026, 3, 29, 10)
+    try:
+        app.record("shown", "move", at=at)
+        assert app.counts_for_day(day, BERLIN)["shown"] == 1
+        app.record("shown", "move", at=at)  # counted up in memory, no query
+        app.record("shown", "move", at=at + timedelta(days=1))  # another day: not counted
+        assert app.counts_for_day(day, BERLIN)["shown"] == 2
+        window.record("routine", at=at, detail={"complete": True})  # another connection
+        window.record("brand_new", at=at)
+        got = app.counts_for_day(day, BERLIN)
+        assert (got["shown"], got["routine"], got["brand_new"]) == (2, 1, 1)
+        assert app.counts_for_day(day + timedelta(days=1), BERLIN)["shown"] == 1
+        assert app.counts_for_day(day, UTC)["shown"] == 2  # same day, other zone: recomputed
+        got = app.counts_for_day(day, BERLIN)
+        got["shown"] = 99  # callers get a copy
+        assert app.counts_for_day(day, BERLIN)["shown"] == 2
+        assert app.prune(at + timedelta(days=10), 7).removed == 5
+        assert app.counts_for_day(day, BERLIN)["shown"] == 0
+    finally:
+        app.close()
+        window.close()
+
+
+# ---------------------------------------------------------------- streaming, recent, bulk, prune
+@pytest.mark.parametrize("batch", [1, 3, 1000])
+def test_iter_events_pages_through_equal_timestamps_without_gaps(hist, batch):
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    same = [("shown", "move", t0 + timedelta(minutes=m // 4), {"n": m}) for m in range(10)]
+    hist.record_many(same[::-1])  # ids run against time: paging is by (ts, id), not id
+    hist.record("done", "move", at=t0 - timedelta(days=1))
+    since = t0 - timedelta(hours=1)
+    want = hist.events(since=since)
+    assert [e["detail"]["n"] for e in want] == [3, 2, 1, 0, 7, 6, 5, 4, 9, 8]
+    assert list(hist.iter_events(since=since, batch=batch)) == want
+    assert list(hist.iter_events(batch=batch)) == hist.events()
+    assert list(hist.iter_events(since=since, until=t0 + timedelta(minutes=1), types=["shown"],
+                                 batch=batch)) == want[:4]
+    assert hist.recent_events(since=since, limit=3) == want[::-1][:3]
+
+
+def test_streaming_keeps_memory_flat(tmp_path):
+    with History(tmp_path / "history.sqlite") as h:
+        t0 = datetime(2026, 3, 2, tzinfo=UTC)
+        h.record_many(("shown", "posture", t0 + timedelta(seconds=i), {"pad": "x" * 40})
+                      for i in range(3000))
+        tracemalloc.start()
+        try:
+            n = sum(1 for _ in h.iter_events(batch=200))
+            streamed = tracemalloc.get_traced_memory()[1]
+            tracemalloc.reset_peak()
+            listed = len(h.events())
+            whole = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert n == listed == 3000
+        assert streamed * 5 < whole, (streamed, whole)
+
+
+def test_record_many_is_all_or_nothing(hist):
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    good = ("shown", "move", t0, None)
+    assert hist.record_many([good, good]) == 2
+    if isinstance(hist, History):
+        with pytest.raises(ValueError, match="comfort"):
+            hist.record_many([good, ("checkin", None, t0, {"comfort": 42}), good])
+        assert len(hist.events()) == 2
+
+
+def test_prune_keeps_recent_events_and_the_safety_record(hist):
+    now = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
+    hist.record("safety_seen", at=now - timedelta(days=400))
+    hist.record_many(("shown", "move", now - timedelta(days=d, seconds=1), None)
+                     for d in (400, 31, 30, 29, 0))
+    kept = hist.prune(now, None)
+    assert (kept.removed, kept.cutoff) == (0, None) and "keeping every event" in kept.message
+    assert len(hist.events()) == 6
+    done = hist.prune(now, 30)
+    assert done.removed == 3 and done.cutoff == now - timedelta(days=30)
+    assert "removed 3 events older than 30 days" in done.message
+    assert "keep_history_days = 30" in done.message
+    assert [e["type"] for e in hist.events()] == ["safety_seen", "shown", "shown"]
+    assert hist.has_seen_safety()
+    assert hist.prune(now, 30).removed == 0
+    for bad in (0, -3, 2.5, True, "30"):
+        with pytest.raises(ValueError, match="keep_days"):
+            hist.prune(now, bad)
+
+
+def test_prune_survives_reopen_and_gives_the_wal_back(tmp_path):
+    path = tmp_path / "history.sqlite"
+    now = datetime(2026, 6, 30, tzinfo=UTC)
+    with History(path) as h:
+        h.record_many(("shown", "move", now - timedelta(days=100, seconds=i), {"i": i})
+                      for i in range(3000))
+        h.record("done", "move", at=now)
+        assert h.prune(now, 7).removed == 3000
+        assert path.with_name(path.name + "-wal").stat().st_size == 0
+    with History(path) as h:
+        assert [e["type"] for e in h.events()] == ["done"]
+
+
+def test_cli_history_json_streams_the_same_data(tmp_path, monkeypatch, capsys):
+    from movebreak import cli
+    monkeypatch.setenv("MOVEBREAK_DATA_DIR", str(tmp_path))
+    from movebreak.adapters import storage
+    now = datetime.now(UTC)
+    with History(storage.history_path()) as h:
+        h.record_many([("shown", "move", now - timedelta(days=5), None),
+                       ("done", "move", now - timedelta(hours=2), {"exercise": "short_walk"}),
+                       ("natural", "move", now - timedelta(minutes=5), {"away_s": 240})])
+        local_now = datetime.now().astimezone()
+        days = h.daily_summary(3, local_now.tzinfo, local_now.date())
+        events = h.events(since=now - timedelta(days=3, minutes=1))
+    assert cli.main(["history", "--json", "--days", "3"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got == json.loads(json.dumps({"days": days, "events": events}, default=str))
+    assert [e["type"] for e in got["events"]] == ["done", "natural"]
+    assert cli.main(["history", "--json", "--days", "1"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["events"]) == 2
+
+
+def test_cli_history_reports_a_damaged_file_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from movebreak import cli
+    from movebreak.adapters import storage
+    monkeypatch.setenv("MOVEBREAK_DATA_DIR", str(tmp_path))
+    path = storage.history_path()
+    with History(path) as h:
+        h.record_many(("shown", "move", datetime.now(UTC) - timedelta(minutes=i),
+                       {"i": i, "pad": "x" * 60}) for i in range(1500))
+    data = bytearray(path.read_bytes())
+    data[4096:2 * 4096] = b"\xab" * 4096  # page 2: the events table's root
+    path.write_bytes(bytes(data))
+    with History(path, check=False) as reader:  # a reader skips the full scan at open ...
+        with pytest.raises(HistoryError) as err:
+            reader.events()  # ... and meets the damage when it reads it
+        assert err.value.reason == "corrupt"
+    assert cli.main(["history", "--days", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("movebreak: history database") and str(path) in err
+    assert path.read_bytes() == bytes(data)  # a reader leaves the file as it is

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from movebreak.adapters.icons import RESOURCES, SIZES, STATES, icon_image, icon_path
+from movebreak.adapters import icons
+from movebreak.adapters.icons import RESOURCES, SIZES, STATES, draw_icon, icon_image, icon_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +76,20 @@ def test_shipped_png_matches_the_generator(state, size):
         shipped.load()
         assert shipped.size == (size, size) and shipped.mode == "RGBA"
         # a small tolerance absorbs resampling differences between Pillow builds
-        assert max_channel_diff(shipped, icon_image(state, size)) <= 3
+        assert max_channel_diff(shipped, draw_icon(state, size)) <= 3
+        # the tray gets the shipped file itself (no drawing at run time)
+        assert ImageChops.difference(shipped, icon_image(state, size)).getbbox() is None
+
+
+def test_sizes_without_a_shipped_png_are_drawn(monkeypatch, tmp_path):
+    assert max_channel_diff(icon_image("waiting", 40), draw_icon("waiting", 40)) == 0
+    monkeypatch.setattr(icons, "RESOURCES", tmp_path)  # resources missing: drawn instead
+    icons._shipped.cache_clear()
+    try:
+        img = icon_image("paused", 32)
+        assert img.size == (32, 32) and max_channel_diff(img, draw_icon("paused", 32)) == 0
+    finally:
+        icons._shipped.cache_clear()
 
 
 def test_icon_path_picks_the_nearest_shipped_size():

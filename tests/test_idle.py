@@ -363,3 +363,36 @@ def test_dbus_source_survives_its_bus_dying(tmp_path, monkeypatch):
         for p in reversed(procs):
             stop(p)
             p.stdout.close()
+
+
+# ---------------------------------------------------------------- the xcb requests themselves
+@pytest.mark.desktop
+def test_xcb_answers_as_python_xlib_does(desktop):
+    from Xlib import display as xlib_display
+    from Xlib.ext import screensaver  # noqa: F401  (registers the request)
+
+    from movebreak.adapters.xcb import XcbConnection, XcbError
+    conn = XcbConnection(desktop.display)
+    ref = xlib_display.Display(desktop.display)
+    try:
+        assert conn.root == ref.screen().root.id and conn.screen == ref.get_default_screen()
+        owner = conn.selection_owner("_NET_SYSTEM_TRAY_S0")
+        assert owner != 0 and owner == desktop.tray_owner()
+        assert conn.selection_owner("MOVEBREAK_NO_SUCH_SELECTION") == 0
+        desktop.run(["xdotool", "mousemove", "10", "10"])
+        desktop.run(["xdotool", "mousemove", "30", "20"])
+        ours, theirs = conn.idle_ms(), ref.screen().root.screensaver_query_info().idle
+        assert ours < 1000 and abs(ours - theirs) < 1000
+        conn.root = 1  # no such window: the server answers with an X error (BadDrawable 9)
+        with pytest.raises(XcbError, match="X error 9"):
+            conn.idle_ms()
+        assert not conn.broken  # an X error is not a broken connection
+        assert conn.selection_owner("_NET_SYSTEM_TRAY_S0") == owner
+    finally:
+        conn.close()
+        ref.close()
+    assert conn.broken
+    with pytest.raises(XcbError, match="closed"):
+        conn.idle_ms()
+    with pytest.raises(XcbError, match="cannot open X display"):
+        XcbConnection(":4242")

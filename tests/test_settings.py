@@ -113,6 +113,12 @@ BAD_VALUES = [
     ("routine.rounds", True, "1 or 2"),
     ("routine.desk_only", "yes", "true or false"),
     ("routine.desk_only", 1, "true or false"),
+    ("general.keep_history_days", 3, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 0, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 5000, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", "365", "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", 30.5, "a whole number of days from 7 to 3650"),
+    ("general.keep_history_days", True, "a whole number of days from 7 to 3650"),
 ]
 
 
@@ -364,6 +370,8 @@ def test_invalid_schema_version_is_an_error(bad) -> None:
         ("routine.hold", "45s", 45),
         ("routine.rounds", "2", 2),
         ("routine.desk_only", "on", True),
+        ("general.keep_history_days", " 365 ", 365),
+        ("general.keep_history_days", "", None),
     ],
 )
 def test_validate_field_accepts(key, text, value) -> None:
@@ -384,6 +392,8 @@ def test_validate_field_accepts(key, text, value) -> None:
         ("routine.hold", "40s", "30 s, 45 s or 60 s"),
         ("routine.rounds", "3", "1 or 2"),
         ("routine.reps", "3", "not a known setting"),
+        ("general.keep_history_days", "3", "from 7 to 3650"),
+        ("general.keep_history_days", "a year", "from 7 to 3650"),
         ("reminders.walk.interval", "5m", "not a known setting"),
         ("general", "x", "not a known setting"),
     ],
@@ -409,6 +419,7 @@ settings_strategy = st.builds(
     routine_hold_s=st.sampled_from((30, 45, 60)),
     routine_rounds=st.sampled_from((1, 2)),
     desk_only=st.booleans(),
+    keep_history_days=st.none() | st.integers(7, 3650),
 )
 
 

@@ -1,17 +1,24 @@
 """Tray and app icons drawn with Pillow: a white figure stretching up on a calm teal tile.
 
 States: `normal`; `paused` (grey tile, dimmed figure, dark pause badge); `waiting` (a reminder
-is waiting: warm accent dot). Drawn at any size by supersampling, so they stay crisp from
-16 px to 512 px; `assets/make_icons.py` writes the same art to `movebreak/resources/` so it
-ships in the wheel. Any thread may call; results are cached per (state, size).
+is waiting: warm accent dot). `draw_icon` draws them at any size by supersampling, so they stay
+crisp from 16 px to 512 px; `assets/make_icons.py` writes the same art to `movebreak/resources/`
+so it ships in the wheel. `icon_image` (what the tray asks for) decodes the shipped PNG when one
+has the size asked for and draws only otherwise: the idle app then never imports ImageDraw
+(with ImageFont and FreeType) nor draws 256 px canvases. Any thread may call; results are
+cached per (state, size).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw
+from PIL import Image
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 STATES: tuple[str, ...] = ("normal", "paused", "waiting")
 SIZES: tuple[int, ...] = (16, 22, 24, 32, 48, 64, 128, 256)
@@ -29,6 +36,7 @@ Point = tuple[float, float]
 
 def _tile(size: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
     """A rounded square with a soft top-to-bottom gradient, filling the canvas."""
+    from PIL import ImageDraw
     grad = Image.new("RGBA", (1, 256))
     for y in range(256):
         t = y / 255
@@ -75,6 +83,7 @@ def _badge_ring(draw: ImageDraw.ImageDraw, c: Point, r: float, ring: float, fill
 
 def _draw(state: str, s: int, small: bool) -> Image.Image:
     """The icon at canvas size `s` (a multiple of the target size)."""
+    from PIL import ImageDraw
     if state == "paused":
         img = _tile(s, _GREY_TOP, _GREY_BOTTOM)
     else:
@@ -101,16 +110,41 @@ def _render(state: str, size: int) -> Image.Image:
     return big.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def icon_image(state: str = "normal", size: int = 64) -> Image.Image:
-    """The icon for `state` ("normal", "paused", "waiting") as a `size` x `size` RGBA image.
-
-    Returns a copy, so callers may modify it.
-    """
+def _check(state: str, size: int) -> None:
     if state not in STATES:
         raise ValueError(f"unknown icon state {state!r}; allowed: {', '.join(STATES)}")
     if not 1 <= size <= 1024:
         raise ValueError(f"icon size must be 1..1024 px, got {size}")
+
+
+def draw_icon(state: str = "normal", size: int = 64) -> Image.Image:
+    """The icon for `state` drawn now, as a `size` x `size` RGBA image (the source art: the
+    shipped PNGs are made from it). Returns a copy, so callers may modify it."""
+    _check(state, size)
     return _render(state, size).copy()
+
+
+@lru_cache(maxsize=len(STATES) * len(SIZES))
+def _shipped(state: str, size: int) -> Image.Image | None:
+    path = RESOURCES / f"icon-{state}-{size}.png"
+    try:
+        with Image.open(path, formats=["PNG"]) as img:
+            img.load()
+            out = img.copy() if img.mode == "RGBA" else img.convert("RGBA")
+            return out if out.size == (size, size) else None
+    except (OSError, ValueError):  # missing or unreadable resource: draw instead
+        return None
+
+
+def icon_image(state: str = "normal", size: int = 64) -> Image.Image:
+    """The icon for `state` ("normal", "paused", "waiting") as a `size` x `size` RGBA image:
+    the shipped PNG when there is one of that size (see SIZES), else drawn.
+
+    Returns a copy, so callers may modify it.
+    """
+    _check(state, size)
+    shipped = _shipped(state, size) if size in SIZES else None
+    return (shipped if shipped is not None else _render(state, size)).copy()
 
 
 def icon_path(state: str = "normal", size: int = 64) -> Path | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import glob
+import importlib
 import os
 import re
 import stat
@@ -22,9 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import filelock
 import platformdirs
-import tomli_w
 
 from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
@@ -35,6 +34,22 @@ from movebreak.core.settings import (
     parse_config,
     settings_to_dict,
 )
+
+
+class _Lazy:
+    """A module imported on its first attribute use. filelock (with its asyncio support, about
+    25 ms and 1 MiB) and tomli_w are only needed to write or lock a file; reading the config,
+    which every start and every CLI command does, needs neither."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+filelock = _Lazy("filelock")
+tomli_w = _Lazy("tomli_w")
 
 __all__ = [
     "APP_NAME",
@@ -565,6 +580,9 @@ def default_config_text() -> str:
         f"sound = {val(g['sound'])}",
         "# Start movebreak when you log in.",
         f"autostart = {val(g['autostart'])}",
+        "# History keeps every event; to drop events older than N days (7 to 3650) at each",
+        "# start, remove the # below.",
+        "# keep_history_days = 365",
         "",
         "# One section per reminder: enabled (true/false) and interval (10s to 24h).",
     ]

@@ -119,29 +119,25 @@ def _name_gtk_program() -> None:
 
 
 def _xembed_host(display: str) -> tuple[bool, str]:
-    """Does some window own the XEmbed tray selection of the default screen?"""
+    """Does some window own the XEmbed tray selection of the default screen? (libxcb through
+    adapters/xcb.py: no python-xlib in the app.)"""
     if not display:
         return False, "DISPLAY is not set"
+    from movebreak.adapters.xcb import XcbConnection, XcbError
     try:
-        from Xlib import X
-        from Xlib import display as xdisplay
-    except ImportError as e:
-        return False, f"python-xlib is missing ({e})"
-    try:
-        d = xdisplay.Display(display)
-    except Exception as e:  # noqa: BLE001
+        conn = XcbConnection(display)
+    except (XcbError, OSError) as e:
         return False, f"cannot open X display {display} ({e})"
     try:
-        sel = f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"
-        owner = d.get_selection_owner(d.intern_atom(sel))
-        owner_id = 0 if owner == X.NONE else int(getattr(owner, "id", owner))
-        if owner_id:
-            return True, f"{sel} is owned by window 0x{owner_id:x}"
+        sel = f"_NET_SYSTEM_TRAY_S{conn.screen}"
+        owner = conn.selection_owner(sel)
+        if owner:
+            return True, f"{sel} is owned by window 0x{owner:x}"
         return False, f"no tray host owns {sel} on display {display}"
-    except Exception as e:  # noqa: BLE001
+    except XcbError as e:
         return False, f"X display {display}: {e}"
     finally:
-        d.close()
+        conn.close()
 
 
 def _sni_watcher() -> tuple[bool, str]:

@@ -14,6 +14,7 @@ Config layout (schema 1)::
     working_days = ["mon", "tue", "wed", "thu", "fri"]
     sound = false
     autostart = false
+    keep_history_days = 365     # optional, 7 .. 3650; absent = keep every event
     [reminders.<kind>]          # one per id in catalog.KIND_IDS
     enabled = true
     interval = "30m"            # 10s .. 24h
@@ -49,6 +50,7 @@ __all__ = [
     "NATURAL_BREAK_RANGE",
     "HOLD_CHOICES",
     "ROUNDS_CHOICES",
+    "KEEP_HISTORY_DAYS_RANGE",
     "KindSettings",
     "Settings",
     "Problem",
@@ -75,6 +77,8 @@ NATURAL_BREAK_RANGE = (30, 3600)
 #: Allowed routine hold lengths (s) and rounds: the source's 30-60 s and 1-2x each side.
 HOLD_CHOICES = (30, 45, 60)
 ROUNDS_CHOICES = (1, 2)
+#: Inclusive (min, max) days of history to keep; None (the default) keeps everything.
+KEEP_HISTORY_DAYS_RANGE = (7, 3650)
 
 
 # --------------------------------------------------------------------------- model
@@ -112,6 +116,7 @@ class Settings:
     routine_hold_s: int = 30
     routine_rounds: int = 1
     desk_only: bool = False
+    keep_history_days: int | None = None
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.reminders if k not in KINDS]
@@ -138,6 +143,7 @@ class Settings:
                 self.routine_hold_s,
                 self.routine_rounds,
                 self.desk_only,
+                self.keep_history_days,
             )
         )
 
@@ -365,6 +371,41 @@ _DAYS = _Spec(
     form_allowed=f"day names from {', '.join(DAY_NAMES)}, separated by commas (at least one)",
 )
 
+def _parse_keep_days(value: object) -> int | None:
+    lo, hi = KEEP_HISTORY_DAYS_RANGE
+    if value is None:  # only from the settings form (an empty field): keep everything
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        raise _Bad("write the number without quotes" if text.isdigit() else None)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(None)
+    if value < lo:
+        raise _Bad(f"{value} is fewer than {lo}")
+    if value > hi:
+        raise _Bad(f"{value} is more than {hi}")
+    return value
+
+
+def _keep_days_from_text(text: str) -> object:
+    text = text.strip()
+    if text.lower() in ("", "all", "forever"):
+        return None
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+
+
+_KEEP_DAYS = _Spec(
+    allowed=f"a whole number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
+            f"{KEEP_HISTORY_DAYS_RANGE[1]}, or leave it out to keep every event",
+    example="365",
+    parse=_parse_keep_days,
+    dump=lambda v: v,
+    human=lambda v: "every event" if v is None else f"{v} days",
+    from_text=_keep_days_from_text,
+    form_allowed=f"a number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
+                 f"{KEEP_HISTORY_DAYS_RANGE[1]}, or empty to keep everything",
+)
+
 #: [general] key -> (Settings attribute, spec)
 _GENERAL: dict[str, tuple[str, _Spec]] = {
     "snooze": ("snooze_s", _duration_spec(*SNOOZE_RANGE, "10m")),
@@ -373,6 +414,7 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "working_days": ("working_days", _DAYS),
     "sound": ("sound", _BOOL),
     "autostart": ("autostart", _BOOL),
+    "keep_history_days": ("keep_history_days", _KEEP_DAYS),
 }
 
 def _parse_hold(value: object) -> int:

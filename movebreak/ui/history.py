@@ -100,7 +100,7 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
         data.days = [{"day": today - timedelta(days=days - 1 - i)} for i in range(days)]
         return data
     try:
-        hist = History(path, timeout=timeout)
+        hist = History(path, timeout=timeout, check=False)  # a damaged page shows when read
     except HistoryError as e:
         data.error = _explain(e.reason, str(e))
         return data
@@ -112,7 +112,7 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
         data.comfort = hist.comfort_series(days, now=now)
         first = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(),
                                  tzinfo=tz)
-        data.events = hist.events(since=first)[-MAX_ROWS:][::-1]
+        data.events = hist.recent_events(since=first, limit=MAX_ROWS)
     except HistoryError as e:
         data.error = _explain(e.reason, str(e))
     except Exception as e:  # noqa: BLE001 - e.g. a damaged row deep inside the file

@@ -1,10 +1,10 @@
-"""X11: the MIT-SCREEN-SAVER extension's idle counter (ms since the last input), via python-xlib."""
+"""X11: the MIT-SCREEN-SAVER extension's idle counter (ms since the last input), through libxcb
+(`adapters/xcb.py`: the X library GTK already loaded, not a second one in Python)."""
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 from .null import IdleUnavailable
 
@@ -21,58 +21,38 @@ class X11Idle:
         self.display_name = display or os.environ.get("DISPLAY", "")
         if not self.display_name:
             raise IdleUnavailable("DISPLAY is not set")
-        try:
-            from Xlib import display as xdisplay
-            from Xlib.ext import screensaver  # noqa: F401  (registers the request)
-        except ImportError as e:
-            raise IdleUnavailable(f"python-xlib is not installed ({e})") from e
-        self._xdisplay = xdisplay
+        from movebreak.adapters.xcb import XcbConnection, XcbError
+        self._connection_class, self._error = XcbConnection, XcbError
         self._lock = threading.Lock()
-        self._d: Any = None
+        self._conn: XcbConnection | None = None
         try:
-            self._d = self._connect()
-            self._query()
-        except IdleUnavailable:
-            self.close()
-            raise
-        except Exception as e:
+            self._conn = self._connect()
+            self._conn.idle_ms()
+        except XcbError as e:
             self.close()
             raise IdleUnavailable(f"X display {self.display_name}: {e}") from e
 
-    def _connect(self) -> Any:
-        try:
-            d = self._xdisplay.Display(self.display_name)
-        except Exception as e:
-            raise IdleUnavailable(f"cannot open X display {self.display_name}: {e}") from e
-        if not d.has_extension("MIT-SCREEN-SAVER"):
-            d.close()
-            raise IdleUnavailable(f"X display {self.display_name} lacks MIT-SCREEN-SAVER")
-        return d
-
-    def _query(self) -> float:
-        return self._d.screen().root.screensaver_query_info().idle / 1000.0
+    def _connect(self):
+        return self._connection_class(self.display_name)
 
     def _drop(self) -> None:
-        d, self._d = self._d, None
-        if d is not None:
-            try:
-                d.close()
-            except Exception:  # noqa: BLE001, S110 - server gone; the socket closes anyway
-                pass
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     def idle_seconds(self) -> float | None:
         """Seconds since the last keyboard/mouse input, or None if the X server has gone."""
         with self._lock:
             for _attempt in range(2):
-                if self._d is None:
+                if self._conn is None:
                     try:
-                        self._d = self._connect()
-                    except IdleUnavailable:
+                        self._conn = self._connect()
+                    except self._error:
                         return None
                 try:
-                    return self._query()
-                except Exception:  # noqa: BLE001 - python-xlib raises many kinds: reconnect
-                    self._drop()
+                    return self._conn.idle_ms() / 1000.0
+                except self._error:
+                    self._drop()  # broken connection: try once more with a new one
             return None
 
     def close(self) -> None:
