@@ -505,3 +505,25 @@ def test_pipe_style_server_path_on_a_unix_socket(tmp_path, monkeypatch, short_de
     finally:
         srv.stop()
     assert not srv._thread.is_alive()
+
+
+# ---------------------------------------------------------------------- the bench measurement
+def test_bench_ipc_measure_reports_latency_with_and_without_hostile_clients(server,
+                                                                            short_deadline):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_ipc", Path(__file__).resolve().parents[1] / "scripts" / "bench_ipc.py")
+    bench_ipc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_ipc)
+    run, handler, _ = server
+    res = bench_ipc.measure(run, n=30, hostile=4)
+    assert res["ok"] is True
+    for key in ("without_hostile", "with_hostile"):
+        part = res[key]
+        assert (part["requests"], part["answered"], part["errors"]) == (30, 30, 0)
+        assert 0 < part["p50_ms"] <= part["p99_ms"] <= part["max_ms"] < 1000
+    assert short_deadline - 0.05 < res["hostile_dropped_after_s"] < short_deadline + 0.5
+    assert sum(c["cmd"] == "status" for c in handler.calls) == 61  # warm-up + 2 x 30
+    assert bench_ipc._percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
+    assert bench_ipc._percentile([float(i) for i in range(1, 201)], 99) == 198.0
