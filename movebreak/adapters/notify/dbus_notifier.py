@@ -362,7 +362,7 @@ class DbusNotifier:
 
         return {
             "backend": self.name,
-            "server": type(st.dn._backend).__name__ if st.dn is not None else None,
+            "server": native_backend_name() if st.dn is not None else None,
             "capabilities": sorted(c.name.lower() for c in st.native_caps),
             "actions": Capability.BUTTONS in st.native_caps,
             "markup": False,
