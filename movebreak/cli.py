@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader left while we printed: it had what it wanted
         _drop_stdout()
         return EXIT_OK
+    except PermissionError as e:  # e.g. storage's checks of the private runtime folder
+        return _err(str(e))
     except KeyboardInterrupt:
         return 130
     _flush_stdout()

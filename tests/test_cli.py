@@ -103,6 +103,15 @@ def test_control_commands_without_an_instance_say_so_once(dirs, capsys, argv):
     assert one_error_line(err) == "movebreak: not running (start it with `movebreak run`)"
 
 
+def test_a_runtime_folder_that_is_a_link_is_one_error_line(dirs, capsys, monkeypatch):
+    (dirs / "real").mkdir(mode=0o700)
+    (dirs / "link").symlink_to(dirs / "real")
+    monkeypatch.setenv("MOVEBREAK_RUNTIME_DIR", str(dirs / "link"))
+    code, out, err = run_main(capsys, "status")
+    assert code == cli.EXIT_ERROR and out == ""
+    assert "must be a real folder, not a link" in one_error_line(err)
+
+
 def test_control_commands_reach_the_instance(instance, capsys):
     code, out, err = run_main(capsys, "status")
     assert (code, err) == (0, "")
