@@ -17,6 +17,7 @@ import socket
 import stat
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -180,6 +181,34 @@ def test_stop_from_inside_a_handler_and_no_answer_after_stop(tmp_path):
     assert not srv._thread.is_alive()
     with pytest.raises(ipc.NotRunning):
         ipc.request(run, "status", timeout=1)
+
+
+STUCK_AT_EXIT = r"""
+import sys, threading, time
+from pathlib import Path
+from movebreak.adapters import ipc
+run = Path(sys.argv[1])
+entered = threading.Event()
+def handler(message):
+    entered.set()
+    threading.Event().wait()  # never returns, like a command waiting for a stopped engine
+srv = ipc.Server(run, handler)
+srv.start()
+threading.Thread(target=ipc.request, args=(run, "status"), daemon=True).start()
+assert entered.wait(5)
+srv.stop()
+print("main done", flush=True)
+"""
+
+
+def test_a_handler_stuck_at_quit_does_not_hold_up_the_process(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    t0 = time.monotonic()
+    res = subprocess.run([sys.executable, "-c", STUCK_AT_EXIT, str(run)], capture_output=True,
+                         text=True, timeout=20, cwd=Path(__file__).resolve().parents[1])
+    assert (res.returncode, res.stdout.strip()) == (0, "main done"), res.stderr
+    assert time.monotonic() - t0 < 5
 
 
 def test_a_never_started_server_releases_its_socket(tmp_path):

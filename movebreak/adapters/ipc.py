@@ -19,8 +19,8 @@ Rules the server enforces, so that one client can never delay another:
   reading the body; JSON nested too deeply to decode is an error, not a crash.
 - **Concurrency**: on POSIX one IPC thread ("movebreak-ipc") multiplexes the listening socket
   and every connection still sending its request with `selectors`, and never blocks on one
-  client. A complete request is handed to a small worker pool ("movebreak-ipc-worker",
-  WORKERS threads) that runs `handler(message)` (which may block, e.g. waiting for the engine's
+  client. A complete request is handed to a small worker pool ("movebreak-ipc-worker-N",
+  WORKERS daemon threads) that runs `handler(message)` (which may block, e.g. waiting for the engine's
   owner thread), sends the reply (WRITE_TIMEOUT_S at most) and closes the connection. At most
   MAX_CONNECTIONS connections are open at once; beyond that the IPC thread stops accepting
   and newcomers wait in the listen backlog (BACKLOG) until a slot frees, which the deadline
@@ -42,6 +42,7 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import selectors
 import socket
 import struct
@@ -49,7 +50,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Client as _Client
 from multiprocessing.connection import Listener
@@ -193,6 +193,43 @@ def _our_uid() -> int | None:
 
 
 # ---------------------------------------------------------------------- server
+class _Workers:
+    """A fixed set of daemon threads running queued calls. Not concurrent.futures' pool: its
+    threads are joined at interpreter exit, so one handler stuck at quit would hold up the
+    process. `submit` from any thread; `stop` lets each thread finish its current call."""
+
+    def __init__(self, count: int, name: str) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+                         for i in range(count)]
+        self._lock = threading.Lock()  # a job is queued before the stop marks, or refused
+        self._stopped = False
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("the worker pool is stopped")
+            self._queue.put((fn, args))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for _ in self._threads:
+                self._queue.put(None)
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            fn, args = job
+            try:
+                fn(*args)
+            except Exception:  # a bug in one call must not end the thread
+                log.exception("control channel worker failed")
+
+
 @dataclass(eq=False)
 class _Pending:
     """A connection still sending its request (IPC thread only)."""
@@ -218,7 +255,7 @@ class Server:
         self._lock = threading.Lock()  # guards _busy and _accept_paused
         self._busy = 0  # connections handed to the workers and not yet closed
         self._accept_paused = False
-        self._workers: ThreadPoolExecutor | None = None
+        self._workers: _Workers | None = None
         self._wake_r: socket.socket | None = None  # closed by the IPC thread, under _lock
         self._wake_w: socket.socket | None = None
         self._sock: socket.socket | None = None
@@ -234,13 +271,14 @@ class Server:
             self._wake_r, self._wake_w = socket.socketpair()
             self._wake_r.setblocking(False)
             self._wake_w.setblocking(False)
-            self._workers = ThreadPoolExecutor(max_workers=WORKERS,
-                                               thread_name_prefix="movebreak-ipc-worker")
+            self._workers = _Workers(WORKERS, "movebreak-ipc-worker")
             target = self._serve
         self._thread = threading.Thread(target=target, name="movebreak-ipc", daemon=True)
         self._started = False
 
     def start(self) -> None:
+        if self._workers is not None:
+            self._workers.start()
         self._thread.start()
         self._started = True
 
@@ -259,7 +297,7 @@ class Server:
         elif threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
         if self._workers is not None:
-            self._workers.shutdown(wait=False)
+            self._workers.stop()
         with contextlib.suppress(OSError):  # remove our socket, not a successor's
             if os.stat(self.address).st_ino == self._inode:
                 os.unlink(self.address)
