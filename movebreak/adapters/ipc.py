@@ -20,12 +20,12 @@ Rules the server enforces, so that one client can never delay another:
 - **Concurrency**: on POSIX one IPC thread ("movebreak-ipc") multiplexes the listening socket
   and every connection still sending its request with `selectors`, and never blocks on one
   client. A complete request is handed to a small worker pool ("movebreak-ipc-worker-N",
-  WORKERS daemon threads) that runs `handler(message)` (which may block, e.g. waiting for the engine's
-  owner thread), sends the reply (WRITE_TIMEOUT_S at most) and closes the connection. At most
-  MAX_CONNECTIONS connections are open at once; beyond that the IPC thread stops accepting
-  and newcomers wait in the listen backlog (BACKLOG) until a slot frees, which the deadline
-  guarantees within 2 s for clients that do not send. While nothing is connected the IPC thread
-  sleeps in `select()` with no timeout: no wakeups.
+  WORKERS daemon threads) that runs `handler(message)` (which may block, e.g. waiting for
+  the engine's owner thread), sends the reply (WRITE_TIMEOUT_S at most) and closes the
+  connection. At most MAX_CONNECTIONS connections are open at once; beyond that the IPC
+  thread stops accepting and newcomers wait in the listen backlog (BACKLOG) until a slot
+  frees, which the deadline guarantees within 2 s for clients that do not send. While nothing
+  is connected the IPC thread sleeps in `select()` with no timeout: no wakeups.
 - On Windows (`multiprocessing.connection` named pipe) the IPC thread only accepts; each
   connection gets its own short-lived thread (at most MAX_CONNECTIONS) that reads with the
   deadline, runs the handler and answers. Pipe messages arrive whole, so there are no partial
