@@ -7,18 +7,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from movebreak import cli
 from movebreak.adapters import ipc
+from movebreak.core.status import Status
 from movebreak.doctor import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
-STATUS = {"pid": 4242, "paused": False, "next": None, "away": False, "pending": None,
-          "kinds": {}, "today": {"shown": 1}, "config_problems": []}
+_NOW = datetime.now(timezone.utc)
+STATUS = Status(at=_NOW).with_app(pid=4242, today={"shown": 1}).to_json(_NOW)
 
 
 @pytest.fixture
