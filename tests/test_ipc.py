@@ -211,6 +211,21 @@ def test_a_handler_stuck_at_quit_does_not_hold_up_the_process(tmp_path):
     assert time.monotonic() - t0 < 5
 
 
+@pytest.mark.parametrize("start", [False, True])
+def test_the_socket_is_removed_at_exit_even_without_stop(tmp_path, start):
+    """A quit during start-up may end the process before stop(): the socket still goes."""
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    code = ("import sys; from pathlib import Path; from movebreak.adapters import ipc; "
+            "s = ipc.Server(Path(sys.argv[1]), lambda m: None); "
+            f"{'s.start(); ' if start else ''}"
+            "print(Path(ipc.address(Path(sys.argv[1]))).exists())")
+    res = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True,
+                         text=True, timeout=20, cwd=Path(__file__).resolve().parents[1])
+    assert (res.returncode, res.stdout.strip(), res.stderr) == (0, "True", "")
+    assert not sock_path(run).exists()
+
+
 def test_a_never_started_server_releases_its_socket(tmp_path):
     run = tmp_path / "run"
     run.mkdir(mode=0o700)

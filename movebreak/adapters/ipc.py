@@ -49,6 +49,7 @@ import struct
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Client as _Client
@@ -267,7 +268,9 @@ class Server:
             target = self._serve_pipe
         else:
             self._sock = _listen_private(self.address)
-            self._inode = os.stat(self.address).st_ino
+            # removed by stop(), or at interpreter exit if the app ends without stopping us
+            self._remove_socket = weakref.finalize(
+                self, _remove_socket, self.address, os.stat(self.address).st_ino)
             self._wake_r, self._wake_w = socket.socketpair()
             self._wake_r.setblocking(False)
             self._wake_w.setblocking(False)
@@ -298,9 +301,7 @@ class Server:
             self._thread.join(timeout=2)
         if self._workers is not None:
             self._workers.stop()
-        with contextlib.suppress(OSError):  # remove our socket, not a successor's
-            if os.stat(self.address).st_ino == self._inode:
-                os.unlink(self.address)
+        self._remove_socket()
 
     # ---- IPC thread (POSIX) -------------------------------------------------------------
     def _serve(self) -> None:
@@ -538,6 +539,13 @@ class Server:
                 pass
             self._thread.join(timeout=2)
         self._listener.close()
+
+
+def _remove_socket(path: str, inode: int) -> None:
+    """Unlink our socket file, not a successor's (any thread; also at interpreter exit)."""
+    with contextlib.suppress(OSError):
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
 
 
 def _listen_private(path: str) -> socket.socket:
