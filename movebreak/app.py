@@ -260,6 +260,8 @@ class App:
         """Owner (submitted by the tray): the icon appeared on a host, or is gone."""
         was, self._tray_shown = self._tray_shown, shown
         self.tray_problem = None if shown else detail
+        if hasattr(self._notifier, "tray_available"):  # console: mention the tray or not
+            self._notifier.tray_available = shown
         if shown != was:
             say(f"movebreak: tray icon {'shown' if shown else 'not shown'} "
                 f"({backend}: {detail})")
@@ -501,7 +503,8 @@ class App:
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:
-        """IPC thread: run one control command; exceptions become the CLI's error text."""
+        """IPC worker thread: run one control command (reading the snapshot, or waiting for
+        the owner); exceptions become the CLI's error text."""
         cmd = message.get("cmd")
         args = message.get("args") or {}
         if not isinstance(args, dict):
@@ -509,10 +512,12 @@ class App:
 
         def duration(key: str) -> float | None:
             raw = args.get(key)
-            return None if raw in (None, "") else parse_duration(str(raw))
+            if raw is not None and not isinstance(raw, str):
+                raise ValueError(f"{key} is a text such as \"10m\", not {raw!r}")
+            return None if raw in (None, "") else parse_duration(raw)
 
         kind = args.get("kind")
-        if kind is not None and kind not in KINDS:
+        if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
             raise ValueError(f"unknown reminder kind '{kind}' (one of: {', '.join(KINDS)})")
         if cmd == "status":
             return self.status().to_json(self.clock())
@@ -528,8 +533,10 @@ class App:
             return self.break_now(kind)
         if cmd in ("done", "skip"):
             rid = args.get("id")
+            if rid is not None and (not isinstance(rid, int) or isinstance(rid, bool)):
+                raise ValueError(f"a reminder id is a whole number, not {rid!r}")
             fn = self.done if cmd == "done" else self.skip
-            return fn(int(rid) if rid is not None else None)
+            return fn(rid)
         if cmd == "reload":
             return self.reload_config()
         if cmd == "settings":

@@ -22,12 +22,32 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 DURATION_HELP = "a duration such as 90s, 10m or 1h30m"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with our error format: usage, then one "movebreak: ..." line, exit 2.
+    (Subcommand parsers are made with the same class.)"""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"movebreak: {message} (see `{self.prog} --help`)\n")
+
+
+def _days(text: str) -> int:
+    """--days: a whole number of at least 1 (argparse turns the error into exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", metavar="FILE", type=Path,
                         help="config file (default: the user config dir's config.toml; "
                              "MOVEBREAK_CONFIG_DIR overrides the folder)")
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="movebreak", parents=[common],
         description="Tray app for movement breaks, posture checks, stretches and nerve glides. "
                     "With no command, `run` is assumed.",
@@ -61,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="record that you have read it (no window needed)")
 
     h = sub.add_parser("history", parents=[common], help="what was shown, done, snoozed, skipped")
-    h.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
+    h.add_argument("--days", type=_days, default=7, help="how many days back (default 7)")
     h.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("quit", parents=[common], help="stop the running instance cleanly")
@@ -76,23 +96,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse, run one command, return its exit code: 0 ok, 1 failed, 2 bad argument.
+
+    Every error is one "movebreak: ..." line on stderr. A reader that goes away early
+    (`movebreak status | head -1`) is not an error: exit 0, no traceback.
+    """
     argv = sys.argv[1:] if argv is None else argv
     # `run` takes Ctrl+C, SIGTERM and SIGHUP from this instant (adapters/signals.py).
     router = _signal_router() if _command_of(argv) in (None, "run") else None
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error: flush here, where a closed
+        _flush_stdout()  # pipe can still be handled quietly
+        raise
     args.signals = router
     command = args.command or "run"
     if args.command is None:  # defaults of the run subcommand
         args.no_tray, args.verbose = False, False
+    if command != "run":  # `run` sets up its own logging
+        _log_like_errors()
     try:
         handler = COMMANDS[command]
-        return handler(args)
+        code = handler(args)
     except DurationError as e:
         print(f"movebreak: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left while we printed: it had what it wanted
+        _drop_stdout()
+        return EXIT_OK
+    except PermissionError as e:  # e.g. storage's checks of the private runtime folder
+        return _err(str(e))
     except KeyboardInterrupt:
         return 130
+    _flush_stdout()
+    return code
+
+
+def _log_like_errors() -> None:
+    """Warnings that parts of movebreak log while a short command runs are shown as
+    "movebreak: ..." lines (not as raw log text)."""
+    logger = logging.getLogger("movebreak")
+    if not any(getattr(h, "_movebreak_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("movebreak: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler._movebreak_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+def _flush_stdout() -> None:
+    """Flush stdout now; a reader that has gone away (`| head`) is not an error."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """stdout's reader has gone: send what is left to /dev/null so the interpreter's final
+    flush does not print a BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _command_of(argv: list[str]) -> str | None:
@@ -293,10 +362,17 @@ def cmd_settings(args) -> int:
 def cmd_history(args) -> int:
     from movebreak.adapters import storage
     from movebreak.adapters.history import HistoryError, open_history
-    if args.days < 1:
-        return _err(f"--days must be at least 1 (got {args.days})")
-    # Only reads: no full integrity scan at open (a damaged page is reported when read).
-    hist = open_history(storage.history_path(), check=False)
+    hist_log = logging.getLogger("movebreak.adapters.history")
+
+    def unlogged(record: logging.LogRecord) -> bool:  # open_history() also returns what it
+        return False                                  # logs, as .open_error: print that once
+
+    hist_log.addFilter(unlogged)
+    try:
+        # Only reads: no full integrity scan at open (a damaged page is reported when read).
+        hist = open_history(storage.history_path(), check=False)
+    finally:
+        hist_log.removeFilter(unlogged)
     problem = getattr(hist, "open_error", None)
     if problem:
         print(f"movebreak: {problem}", file=sys.stderr)

@@ -76,19 +76,31 @@ def diagnose(config_path: Path) -> dict[str, Any]:
     }
 
 
+def word(value: Any) -> str:
+    """A report value as people read it: yes / no / none, lists joined ("-" when empty)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(word(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={word(v)}" for k, v in value.items()) or "-"
+    return str(value)
+
+
 def render(report: dict[str, Any]) -> str:
-    """Readable text: one section per part, problems first in each."""
+    """Readable text: one section per part, problems first in each (the JSON form keeps
+    null / true / false)."""
     lines = [f"movebreak {report['version']} on Python {report['python']} ({report['platform']})",
-             f"display: {report['display'] or 'none'}",
-             f"session bus: {report['session_bus'] or 'none'}"]
+             f"display: {word(report['display'])}",
+             f"session bus: {word(report['session_bus'])}"]
     for section in ("tray", "notifications", "idle", "config", "paths", "instance", "autostart"):
         value = report.get(section)
         lines.append(f"{section}:")
         if isinstance(value, dict):
             for k, v in value.items():
-                if isinstance(v, list):
-                    v = ", ".join(map(str, v)) or "-"
-                lines.append(f"  {k}: {v}")
+                lines.append(f"  {k}: {word(v)}")
         else:
-            lines.append(f"  {value}")
+            lines.append(f"  {word(value)}")
     return "\n".join(lines)

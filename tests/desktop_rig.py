@@ -45,6 +45,7 @@ PACKAGES = {
     "busctl": "systemd",  # dunstctl history uses it
     "trayer": "trayer",
     "import": "imagemagick",
+    "xdotool": "xdotool",
 }
 
 _MENU_RE = re.compile(r"^#(?P<label>.*?) \((?P<summary>.*)\) \[(?P<id>\d+),(?P<key>[^\]]*)\]$")
@@ -501,6 +502,31 @@ class DesktopRig:
             raise AssertionError(f"no action labelled like {label_substring!r}"
                                  f"{f' on {summary!r}' if summary else ''} in dunst's menu: {menu}")
         return dict(m.groupdict(), line=chosen)
+
+    def click_popup(self, button: int, timeout: float = 2.0) -> list[str] | None:
+        """Click the body of the first dunst popup with a real mouse button (xdotool).
+
+        If dunst answers the click with its context menu, the dmenu script records the menu
+        and picks nothing; its lines are returned. None: no menu opened within `timeout`.
+        """
+        assert self.tmp is not None
+        for name in ("menu.txt", "chosen.txt", "want-summary"):
+            (self.tmp / name).unlink(missing_ok=True)
+        (self.tmp / "want").write_text("")
+        windows = self.run(["xdotool", "search", "--onlyvisible", "--class", "Dunst"],
+                           check=False).stdout.split()
+        if not windows:
+            raise AssertionError("no dunst popup on screen to click")
+        geometry = self.run(["xdotool", "getwindowgeometry", "--shell", windows[0]]).stdout
+        g = dict(line.split("=", 1) for line in geometry.split())
+        x = int(g["X"]) + int(g["WIDTH"]) // 2
+        y = int(g["Y"]) + min(12, int(g["HEIGHT"]) // 2)  # inside the first popup
+        self.run(["xdotool", "mousemove", str(x), str(y), "click", str(button)])
+        try:
+            self.wait_for((self.tmp / "chosen.txt").exists, timeout, "dunst's context menu")
+        except TimeoutError:
+            return None
+        return (self.tmp / "menu.txt").read_text().splitlines()
 
     # ---- tray and screen -------------------------------------------------------------
 

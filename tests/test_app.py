@@ -211,6 +211,12 @@ def test_bad_control_arguments_are_named(h):
         h.command("fly")
     with pytest.raises(Exception, match="no reminder is waiting"):
         h.command("done")
+    with pytest.raises(ValueError, match="unknown reminder kind"):
+        h.command("break", kind=["move"])
+    with pytest.raises(ValueError, match="a reminder id is a whole number"):
+        h.command("done", id="7")
+    with pytest.raises(ValueError, match='duration is a text such as "10m"'):
+        h.command("snooze", duration=600)
 
 
 def test_first_run_opens_the_safety_window_until_it_is_acknowledged(tmp_path, monkeypatch):

@@ -74,6 +74,13 @@ def test_parse_rejects_with_reason(text: str, reason: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize("text", ["45", "1h30", "5 parsecs", "1.5h", "", "m", "1m1m"])
+def test_message_names_the_units_once(text: str) -> None:
+    with pytest.raises(DurationError) as info:
+        parse_duration(text)
+    assert str(info.value).count("s, m or h") == 1, str(info.value)
+
+
 @pytest.mark.parametrize("value", [None, 30, 1.5, b"10m", ["10m"]])
 def test_parse_rejects_non_text(value: object) -> None:
     with pytest.raises(DurationError, match="expected text"):

@@ -165,7 +165,7 @@ def test_stale_socket_and_pid_file_without_a_process_do_not_block_a_start(tmp_pa
     env = dict(os.environ, MOVEBREAK_RUNTIME_DIR=str(run))
     res = subprocess.run([sys.executable, "-m", "movebreak", "status"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=20, check=False)
-    assert res.returncode == 1 and "movebreak is not running" in res.stderr
+    assert res.returncode == 1 and "movebreak: not running" in res.stderr
     app = started(tmp_path, MOVE_10S)
     try:
         assert app.status()["pid"] == app.proc.pid

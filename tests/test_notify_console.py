@@ -41,6 +41,17 @@ def test_console_prints_title_time_and_body(capsys):
     n.stop()
 
 
+def test_console_hint_names_the_tray_only_when_there_is_one(capsys):
+    n = ConsoleNotifier()
+    n.show(make(), "Snooze 10 min")
+    out = capsys.readouterr().out
+    assert "tray" not in out
+    assert "(Answer with `movebreak done`, `movebreak snooze` or `movebreak skip`)" in out
+    n.tray_available = True
+    n.show(make(), "Snooze 10 min")
+    assert "(Use the tray menu or `movebreak done`" in capsys.readouterr().out
+
+
 def test_console_show_text_marks_urgent_and_keeps_markup_literal(capsys):
     n = ConsoleNotifier()
     assert n.show_text("Safety", "Numbness <b>now</b> & pain: call", urgent=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from movebreak.adapters.notify import choose_notifier, probe_notifications
-from movebreak.adapters.notify.dbus_notifier import DbusNotifier
+from movebreak.adapters.notify.dbus_notifier import DbusNotifier, ServerInfo, offers_default_action
 from movebreak.core.catalog import KINDS, Reminder, exercise_for, reminder_body
 
 pytestmark = pytest.mark.desktop
@@ -98,8 +98,9 @@ def test_reminder_reaches_dunst_with_summary_body_and_buttons(xdisplay, notifier
     xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
 
     menu = [m for m in xdisplay.context_menu() if m["summary"] == r.title]
-    buttons = {m["key"]: m["label"] for m in menu if m["label"]}
-    assert buttons == {"done": "Done", "snooze": SNOOZE, "skip": "Skip", "start": "Start"}
+    # exactly the buttons: no unlabelled "default" (body click) entry in dunst's list
+    assert sorted((m["key"], m["label"]) for m in menu) == [
+        ("done", "Done"), ("skip", "Skip"), ("snooze", SNOOZE), ("start", "Start")]
 
     xdisplay.close_all()
     h = entry_for(xdisplay, int(menu[0]["id"]))
@@ -113,7 +114,7 @@ def test_move_reminder_has_no_start_button_and_custom_snooze_label(xdisplay, not
     r = reminder("move")
     assert n.show(r, "Snooze 25 min")
     xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
-    labels = sorted(m["label"] for m in xdisplay.context_menu() if m["label"])
+    labels = sorted(m["label"] for m in xdisplay.context_menu())
     assert labels == ["Done", "Skip", "Snooze 25 min"]
 
 
@@ -151,19 +152,56 @@ def test_pressing_a_named_button_calls_on_action(xdisplay, notifier, label, acti
     assert rec.threads == {"movebreak-notify-cb_0"}
 
 
-def test_click_and_dismiss_are_reported(xdisplay, notifier):
+def test_body_clicks_on_dunst_close_it_or_open_the_button_menu(xdisplay, notifier):
+    """dunst gets no default action, so its clicks do what dunst does without one: the left
+    button (close_current) closes the note, reported as dismissed; the middle button
+    (do_action) opens the list of the buttons, which holds only the buttons."""
     n, rec = notifier
-    clicked, dismissed = reminder("move"), reminder("posture")
-    assert n.show(clicked, SNOOZE)
+    assert n.capabilities()["click_action"] is False
+    r = reminder("stretch")
+    assert n.show(r, SNOOZE)
     xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
-    xdisplay.dunstctl("action", "0")  # dunst's default action = a click on the body
-    assert rec.wait(1) == [(clicked.id, "clicked")]
+    menu = xdisplay.click_popup(2)
+    assert menu is not None, "the middle click opened no menu"
+    assert sorted(line.split(" (")[0] for line in menu) == \
+        ["#Done", "#Skip", f"#{SNOOZE}", "#Start"]
+    time.sleep(0.2)
+    assert rec.calls == []  # nothing chosen: nothing reported
+    assert xdisplay.click_popup(1, timeout=0.5) is None  # left click: no menu...
+    xdisplay.wait_for(lambda: xdisplay.displayed_count() == 0, 3, "the clicked note to close")
+    assert rec.wait(1) == [(r.id, "dismissed")]  # ...it closes the note
 
-    xdisplay.wait_for(lambda: xdisplay.displayed_count() == 0, 3, "clicked one to close")
-    assert n.show(dismissed, SNOOZE)
-    xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
-    xdisplay.dunstctl("close")  # the user closes it
-    assert rec.wait(2)[1] == (dismissed.id, "dismissed")
+
+def test_click_and_dismiss_are_reported(xdisplay):
+    """Where the server invokes the default action for a body click (forced on here, as it is
+    for GNOME, KDE and others), a click is reported as "clicked"."""
+    rec = Recorder()
+    n = DbusNotifier(rec, click_action=True)
+    n.start()
+    try:
+        clicked, dismissed = reminder("move"), reminder("posture")
+        assert n.show(clicked, SNOOZE)
+        xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
+        xdisplay.dunstctl("action", "0")  # dunst's default action = a click on the body
+        assert rec.wait(1) == [(clicked.id, "clicked")]
+
+        xdisplay.wait_for(lambda: xdisplay.displayed_count() == 0, 3, "clicked one to close")
+        assert n.show(dismissed, SNOOZE)
+        xdisplay.wait_for(lambda: xdisplay.displayed_count() == 1, 3, "one notification")
+        xdisplay.dunstctl("close")  # the user closes it
+        assert rec.wait(2)[1] == (dismissed.id, "dismissed")
+    finally:
+        n.stop()
+
+
+def test_default_action_only_where_a_click_invokes_it():
+    def server(name: str) -> ServerInfo:
+        return ServerInfo(name, "v", "1", "1.2", ("actions", "body"), ":1.1")
+
+    assert not offers_default_action(server("dunst"))
+    assert not offers_default_action(server("Xfce Notify Daemon"))
+    for name in ("gnome-shell", "Plasma", "mako", "notification-daemon"):
+        assert offers_default_action(server(name))
 
 
 def test_withdraw_closes_without_a_dismissed_callback(xdisplay, notifier):

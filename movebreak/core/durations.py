@@ -21,7 +21,11 @@ __all__ = [
 #: Longest duration the parser accepts (366 days); anything longer is a typo.
 MAX_DURATION_S = 366 * 24 * 3600
 
-_ACCEPTED = 'write whole numbers with a unit s, m or h, e.g. "90s", "10m" or "1h30m"'
+_EXAMPLES = 'e.g. "90s", "10m" or "1h30m"'
+_ACCEPTED = f"write whole numbers with a unit s, m or h, {_EXAMPLES}"
+#: The reason for a number without a unit; it names the units itself, so the message then
+#: adds only the examples instead of repeating them.
+NEEDS_UNIT = "add a unit: s, m or h"
 
 _UNITS: dict[str, int] = {}
 for _secs, _names in (
@@ -44,7 +48,8 @@ class DurationError(ValueError):
     def __init__(self, text: object, reason: str) -> None:
         self.text = text
         self.reason = reason
-        super().__init__(f"{_quote(text)} is not a valid duration: {reason}; {_ACCEPTED}")
+        hint = f" ({_EXAMPLES})" if reason == NEEDS_UNIT else f"; {_ACCEPTED}"
+        super().__init__(f"{_quote(text)} is not a valid duration: {reason}{hint}")
 
 
 def _quote(text: object) -> str:
@@ -85,7 +90,7 @@ def parse_duration(text: str) -> int:
         u = _UNIT.match(s, pos)
         if u is None:
             if pos >= len(s):
-                raise DurationError(text, "add a unit: s, m or h")
+                raise DurationError(text, NEEDS_UNIT)
             where = json.dumps(s[pos], ensure_ascii=False)
             raise DurationError(text, f"expected a unit at {where}")
         unit = u.group()

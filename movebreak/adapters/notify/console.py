@@ -23,6 +23,9 @@ class ConsoleNotifier:
         self._on_action = on_action  # unused: a console has no buttons
         self._stream = stream  # None = sys.stdout at call time (works with capture)
         self._lock = threading.Lock()
+        #: Whether a tray icon with the reminder's Done / Snooze / Skip exists: the app sets it
+        #: once it knows (main thread, before reminders); False = point at the CLI only.
+        self.tray_available = False
 
     def start(self) -> None:
         """Nothing to set up."""
@@ -35,9 +38,13 @@ class ConsoleNotifier:
 
     def show(self, reminder: Reminder, snooze_label: str) -> bool:
         stamp = reminder.due.astimezone().strftime("%H:%M")
-        self._write(f"{reminder.title} ({stamp})", reminder.body,
-                    "Use the tray menu or `movebreak snooze` to act on it.")
+        self._write(f"{reminder.title} ({stamp})", reminder.body, self.answer_hint())
         return True
+
+    def answer_hint(self) -> str:
+        """How to answer a printed reminder: the tray menu only when there is one."""
+        cli = "`movebreak done`, `movebreak snooze` or `movebreak skip`"
+        return f"Use the tray menu or {cli}" if self.tray_available else f"Answer with {cli}"
 
     def show_text(self, title: str, body: str, urgent: bool = False) -> bool:
         self._write(("!! " + title) if urgent else title, body, None)

@@ -1,15 +1,18 @@
-"""Desktop notifications with buttons through desktop-notifier (D-Bus on Linux).
+"""Desktop notifications with buttons over D-Bus (Linux), or desktop-notifier (macOS, Windows).
 
-desktop-notifier needs a running asyncio loop for its callbacks, so this notifier owns one in
-a daemon thread ("movebreak-notify"); every coroutine below runs there. The public methods
-are called from app threads and wait for the loop with a short timeout. `on_action` is
-called from a separate single worker thread ("movebreak-notify-cb"), never from the loop,
-so it may call back into this notifier.
+The notifier owns an asyncio loop in a daemon thread ("movebreak-notify"); every coroutine
+below runs there. The public methods are called from app threads and wait for the loop with a
+short timeout. `on_action` is called from a separate single worker thread
+("movebreak-notify-cb"), never from the loop, so it may call back into this notifier.
 
-On Linux we also keep our own dbus-fast connection to ask the freedesktop server who it is
-and what it supports (GetServerInformation / GetCapabilities), to escape body markup only
-where the server interprets it, to notice a server restart (a new owner of the name), and
-to close a notification after one of its actions (dunst leaves it open).
+On Linux we speak org.freedesktop.Notifications ourselves over one dbus-fast connection: ask
+the server who it is and what it supports (GetServerInformation / GetCapabilities), escape
+body markup only where the server interprets it, send with Notify, listen for ActionInvoked /
+NotificationClosed, notice a server restart (a new owner of the name), and close a
+notification after one of its actions (dunst leaves it open). We do not send through
+desktop-notifier there because it always adds the "default" (body click) action, which
+servers that list actions (dunst) show as an unlabelled menu entry, and it has no switch to
+leave it out; see NO_DEFAULT_ACTION_SERVERS.
 macOS / Windows use desktop-notifier's native backend without any of the D-Bus parts.
 """
 
@@ -180,39 +183,68 @@ def native_backend_name() -> str:
 # --------------------------------------------------------------------------------------
 # the notifier
 
+#: Servers that list every action, the default one included, as a menu entry (dunst's
+#: context menu shows it as an unlabelled "default" line). They get no default action; a click
+#: on the body then does what the server does without one (dunst: left click closes the
+#: note, reported as "dismissed"; "do_action" opens the menu of Done / Snooze / Skip).
+#: Xfce's server draws the default action as an extra button (desktop-notifier skips it there
+#: too). Names as GetServerInformation reports them, lower-case.
+NO_DEFAULT_ACTION_SERVERS = frozenset({"dunst", "xfce notify daemon"})
+DEFAULT_ACTION = "default"  # the freedesktop key for a click on the body
+CLOSED_DISMISSED = 2  # NotificationClosed reason: closed by the user
+
+_SIGNALS = (f"type='signal',interface='{NOTIFICATIONS}',path='{NOTIFICATIONS_PATH}'")
+
+
+def offers_default_action(server: ServerInfo) -> bool:
+    """Whether a notification to this server carries the "default" (body click) action."""
+    return server.name.strip().lower() not in NO_DEFAULT_ACTION_SERVERS
+
 
 @dataclass
 class _Shown:
-    ident: str  # desktop-notifier identifier
-    platform_id: int | None  # the server's notification id (Linux), when known
+    ident: str  # desktop-notifier identifier (macOS / Windows)
+    platform_id: int | None  # the server's notification id (Linux)
 
 
 @dataclass
 class _State:
     """Loop-thread-only state."""
 
-    dn: Any = None  # desktop_notifier.DesktopNotifier
-    dn_owner: str | None = None  # server owner the DesktopNotifier has talked to
+    dn: Any = None  # desktop_notifier.DesktopNotifier (macOS / Windows)
     bus: Any = None  # our own dbus_fast MessageBus (Linux)
     server: ServerInfo | None = None
     native_caps: frozenset = frozenset()  # desktop-notifier capabilities (non-Linux)
-    shown: dict[int, _Shown] = field(default_factory=dict)
+    shown: dict[int, _Shown] = field(default_factory=dict)  # reminder id -> note
+    # Linux: server id -> (reminder id or None, button keys), for notes we sent to `sent_owner`
+    sent: dict[int, tuple[int | None, frozenset[str]]] = field(default_factory=dict)
+    sent_owner: str | None = None
 
 
 class DbusNotifier:
-    """Notifications with Done / Snooze / Skip (+ Start) buttons and click/dismiss callbacks."""
+    """Notifications with Done / Snooze / Skip (+ Start) buttons and click/dismiss callbacks.
+
+    Linux: we speak org.freedesktop.Notifications ourselves over dbus-fast (Notify, the
+    ActionInvoked / NotificationClosed signals, CloseNotification). desktop-notifier (6.x)
+    always adds an unlabelled "default" action wherever the server is not Xfce's and has no
+    public switch to leave it out, so servers that list actions (dunst) would show it as a menu
+    entry. We add it only where a body click invokes it (see NO_DEFAULT_ACTION_SERVERS).
+    macOS / Windows: desktop-notifier's native backend.
+    """
 
     name = "dbus"
 
     def __init__(self, on_action: OnAction, app_name: str = "movebreak",
                  icon_path: str | Path | None = None, expire_s: int | None = None,
-                 send_timeout: float = SEND_TIMEOUT) -> None:
-        """`expire_s`: None = server default, 0 = stay until acted on."""
+                 send_timeout: float = SEND_TIMEOUT, click_action: bool | None = None) -> None:
+        """`expire_s`: None = server default, 0 = stay until acted on. `click_action`: send
+        the default (body click) action: None = where the server does not list it (Linux)."""
         self._on_action = on_action
         self._app_name = app_name
         self._icon_path = Path(icon_path) if icon_path else None
         self._expire = -1 if expire_s is None else int(expire_s)
         self._send_timeout = send_timeout
+        self._click_action = click_action
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -324,28 +356,32 @@ class DbusNotifier:
                 "capabilities": list(s.capabilities) if s else [],
                 "actions": bool(s and s.actions),
                 "markup": bool(s and s.markup),
+                "click_action": bool(s and self._wants_click(s)),
             }
         from desktop_notifier import Capability
 
         return {
             "backend": self.name,
-            "server": type(st.dn._backend).__name__ if st.dn is not None else None,
+            "server": native_backend_name() if st.dn is not None else None,
             "capabilities": sorted(c.name.lower() for c in st.native_caps),
             "actions": Capability.BUTTONS in st.native_caps,
             "markup": False,
         }
 
+    def _wants_click(self, server: ServerInfo) -> bool:
+        if self._click_action is not None:
+            return self._click_action
+        return offers_default_action(server)
+
     # ---- loop thread -----------------------------------------------------------------
 
     async def _refresh(self) -> dict:
-        """Find the server (Linux) and make sure a DesktopNotifier exists for it."""
+        """Find the server (Linux), or make sure a DesktopNotifier exists (elsewhere)."""
         st = self._st
         if IS_LINUX:
-            server = await self._server()
-            if server is not None:
-                await self._ensure_dn(server.owner)
+            await self._server()
         else:
-            await self._ensure_dn(None)
+            self._ensure_dn()
             try:
                 st.native_caps = await st.dn.get_capabilities()
             except Exception:
@@ -359,7 +395,10 @@ class DbusNotifier:
             if st.bus is None or not st.bus.connected:
                 from dbus_fast.aio import MessageBus
 
-                st.bus = await asyncio.wait_for(MessageBus().connect(), CALL_TIMEOUT)
+                bus = await asyncio.wait_for(MessageBus().connect(), CALL_TIMEOUT)
+                st.bus = bus
+                bus.add_message_handler(self._on_message)
+                await _bus_call(bus, _DBUS, _DBUS_PATH, _DBUS, "AddMatch", "s", [_SIGNALS])
             owner = await name_owner(st.bus)
             if owner is None or st.server is None or st.server.owner != owner:
                 st.server = await query_server(st.bus)
@@ -375,44 +414,110 @@ class DbusNotifier:
             with contextlib.suppress(Exception):
                 bus.disconnect()
 
-    async def _ensure_dn(self, owner: str | None) -> None:
-        """Create the DesktopNotifier (in this thread); recreate it when the server changed."""
+    def _ensure_dn(self) -> None:
+        """macOS / Windows: create the DesktopNotifier (in this thread) once."""
         st = self._st
-        if st.dn is not None and owner is not None and st.dn_owner not in (None, owner):
-            log.info("notification server restarted; reconnecting")
-            self._reset_dn()
         if st.dn is None:
             from desktop_notifier import DesktopNotifier, Icon
 
             icon = Icon(path=self._icon_path) if self._icon_path else None
             st.dn = DesktopNotifier(app_name=self._app_name, app_icon=icon)
-        if owner is not None:
-            st.dn_owner = owner
-
-    def _reset_dn(self) -> None:
-        """Forget the DesktopNotifier and what it showed (its server is gone or broken)."""
-        st = self._st
-        dn, st.dn, st.dn_owner = st.dn, None, None
-        st.shown.clear()
-        bus = getattr(getattr(dn, "_backend", None), "bus", None)
-        if bus is not None:
-            with contextlib.suppress(Exception):
-                bus.disconnect()
 
     async def _send(self, rid: int | None, title: str, body: str,
                     buttons: list[tuple[str, str]], urgent: bool) -> bool:
+        if IS_LINUX:
+            return await self._send_linux(rid, title, body, buttons, urgent)
+        return await self._send_native(rid, title, body, buttons, urgent)
+
+    async def _send_linux(self, rid: int | None, title: str, body: str,
+                          buttons: list[tuple[str, str]], urgent: bool) -> bool:
+        """Notify() on the freedesktop server; remember its id for the signals."""
+        from dbus_fast import Variant
+
+        st = self._st
+        server = await self._server()
+        if server is None:
+            return False
+        if st.sent_owner != server.owner:  # a new server: the old ids mean nothing now
+            st.sent.clear()
+            st.shown.clear()
+            st.sent_owner = server.owner
+        if server.markup:
+            body = escape_markup(body)
+        actions: list[str] = []
+        if rid is not None and self._wants_click(server):
+            actions += [DEFAULT_ACTION, ""]
+        for key, label in buttons:
+            actions += [key, label]
+        hints = {"urgency": Variant("y", 2 if urgent else 1)}
+        if self.sound:
+            hints["sound-name"] = Variant("s", "default")
+        icon = self._icon_path.resolve().as_uri() if self._icon_path else ""
+        timeout_ms = self._expire * 1000 if self._expire > 0 else self._expire
+        try:
+            (platform_id,) = await _bus_call(
+                st.bus, NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "Notify",
+                "susssasa{sv}i", [self._app_name, 0, icon, title, body, actions, hints,
+                                  timeout_ms])
+        except Exception as exc:  # noqa: BLE001 - server gone or refused: not delivered
+            log.debug("Notify failed: %s", exc)
+            self._drop_bus()
+            st.server = None
+            return False
+        st.sent[int(platform_id)] = (rid, frozenset(key for key, _ in buttons))
+        if rid is not None:
+            st.shown[rid] = _Shown("", int(platform_id))
+        return True
+
+    def _on_message(self, msg: Any) -> None:
+        """Loop thread (dbus-fast handler): ActionInvoked / NotificationClosed of our notes.
+
+        Signals go to every client of the server, so only ids we sent to the server that
+        sends the signal count; the first signal for a note wins (dunst sends
+        NotificationClosed after an action, and after our own close)."""
+        from dbus_fast import MessageType
+
+        st = self._st
+        if (msg.message_type != MessageType.SIGNAL or msg.interface != NOTIFICATIONS
+                or msg.sender != st.sent_owner or not msg.body):
+            return
+        try:
+            platform_id = int(msg.body[0])
+        except (TypeError, ValueError):
+            return
+        if msg.member == "ActionInvoked" and len(msg.body) >= 2:
+            entry = st.sent.get(platform_id)
+            key = str(msg.body[1])
+            if entry is None or (key != DEFAULT_ACTION and key not in entry[1]):
+                return
+            del st.sent[platform_id]
+            action = CLICKED if key == DEFAULT_ACTION else key
+            # dunst, for one, leaves a notification open after an action
+            asyncio.get_running_loop().create_task(self._close(platform_id))
+        elif msg.member == "NotificationClosed":
+            entry = st.sent.pop(platform_id, None)
+            if entry is None:
+                return
+            reason = msg.body[1] if len(msg.body) >= 2 else None
+            action = DISMISSED if reason == CLOSED_DISMISSED else ""
+        else:
+            return
+        rid = entry[0]
+        if rid is None:
+            return
+        shown = st.shown.get(rid)
+        if shown is not None and shown.platform_id == platform_id:
+            del st.shown[rid]
+        if action:
+            self._hand_on(rid, action)
+
+    async def _send_native(self, rid: int | None, title: str, body: str,
+                           buttons: list[tuple[str, str]], urgent: bool) -> bool:
+        """macOS / Windows: through desktop-notifier."""
         from desktop_notifier import DEFAULT_SOUND, Button, Notification, Urgency
 
         st = self._st
-        if IS_LINUX:
-            server = await self._server()
-            if server is None:
-                return False
-            await self._ensure_dn(server.owner)
-            if server.markup:
-                body = escape_markup(body)
-        else:
-            await self._ensure_dn(None)
+        self._ensure_dn()
         ident = str(uuid.uuid4())
         dispatched: list[bool] = []
         note = Notification(
@@ -432,32 +537,22 @@ class DbusNotifier:
         )
         await st.dn.send_notification(note)
         if not dispatched:  # desktop-notifier logs and swallows send errors
-            self._reset_dn()
             return False
         if rid is not None:
-            st.shown[rid] = _Shown(ident, self._platform_id(ident))
+            st.shown[rid] = _Shown(ident, None)
         return True
 
-    def _platform_id(self, ident: str) -> int | None:
-        """The server's id for a notification (desktop-notifier keeps it privately)."""
-        ids = getattr(getattr(self._st.dn, "_backend", None),
-                      "_platform_to_interface_notification_identifier", None)
-        try:
-            return ids.inverse.get(ident) if ids is not None else None
-        except Exception:  # noqa: BLE001 - private structure changed: no auto-close
-            return None
-
     def _acted(self, rid: int | None, ident: str, action: str) -> None:
-        """desktop-notifier callback (loop thread): close the note, hand the action on."""
+        """desktop-notifier callback (loop thread, macOS / Windows): hand the action on."""
         st = self._st
         entry = st.shown.get(rid) if rid is not None else None
         if entry is not None and entry.ident == ident:
             del st.shown[rid]
-            if action != DISMISSED and entry.platform_id is not None:
-                # dunst, for one, leaves a notification open after an action
-                asyncio.get_running_loop().create_task(self._close(entry.platform_id))
-        if rid is None:
-            return
+        if rid is not None:
+            self._hand_on(rid, action)
+
+    def _hand_on(self, rid: int, action: str) -> None:
+        """Loop thread: queue `on_action(rid, action)` for the callback thread."""
         callbacks = self._callbacks
         if callbacks is None:
             return
@@ -487,6 +582,7 @@ class DbusNotifier:
         if entry is None:
             return
         if IS_LINUX and entry.platform_id is not None:
+            st.sent.pop(entry.platform_id, None)  # our own close reports nothing
             if st.bus is None:
                 await self._server()
             await self._close(entry.platform_id)
@@ -497,7 +593,8 @@ class DbusNotifier:
     async def _shutdown(self) -> None:
         for rid in list(self._st.shown):
             await self._withdraw(rid)
-        self._reset_dn()
+        self._st.sent.clear()
+        self._st.dn = None
         self._drop_bus()
         current = asyncio.current_task()
         for task in asyncio.all_tasks():
