@@ -79,6 +79,7 @@ class App:
         self._serving = False
         self._tray_shown = False  # owner: the icon is really on a tray (tray_changed)
         self._delivery_problem: str | None = None  # owner: why the last reminder failed
+        self._notices: set[str] = set()  # owner: problems already told in a notification
         self._undelivered: Reminder | None = None  # owner only
         self.tray = None
         self.tray_problem: str | None = None
@@ -95,9 +96,9 @@ class App:
 
         from movebreak.adapters.history import open_history
         self.history = open_history(storage.history_path())
-        problem = getattr(self.history, "open_error", None)
-        if problem:
-            say(f"movebreak: history problem: {problem}")
+        self.history_problem = getattr(self.history, "open_error", None)
+        if self.history_problem:
+            say(f"movebreak: history problem: {self.history_problem}")
         from movebreak.adapters.history import HistoryError
         try:  # general.keep_history_days (main thread: no other thread runs yet)
             pruned = self.history.prune(self.clock(), self.settings.keep_history_days)
@@ -142,6 +143,7 @@ class App:
             f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
         if storage.safety_acknowledged(self.config_path) is None:
             self._show_safety(True)
+        self._tell_problems()
         if self._display:
             self._install_menu_entry()
 
@@ -277,7 +279,44 @@ class App:
             today=today, notifier=self._notifier.name if self._notifier else None,
             tray=self._tray_shown, tray_problem=None if self._tray_shown else self.tray_problem,
             config=str(self.config_path), config_problems=self.config_problems,
-            warnings=[w for w in (self._delivery_problem,) if w], pid=os.getpid())
+            warnings=self._warnings(), pid=os.getpid())
+
+    def _warnings(self) -> list[str]:
+        """What a tray-only user must know, for the first lines of the menu and `status`."""
+        out = []
+        if self._delivery_problem:
+            out.append(self._delivery_problem)
+        if self.config_problems:
+            more = f" (and {len(self.config_problems) - 1} more)" \
+                if len(self.config_problems) > 1 else ""
+            out.append(f"Config: {self.config_problems[0]}{more}")
+        if self.history_problem:
+            out.append(f"History: {self.history_problem}")
+        return out
+
+    def _tell_once(self, key: str, title: str, body: str) -> None:
+        """Owner: one notification per distinct problem (not one per tick)."""
+        if key in self._notices or self._notifier is None:
+            return
+        try:
+            if self._notifier.show_text(title, body):
+                self._notices.add(key)
+        except Exception:
+            log.exception("problem notification failed")
+
+    def _tell_problems(self) -> None:
+        """Owner: problems found at start or on a reload, told once as a notification."""
+        if self.config_problems:
+            self._tell_once("config:" + "|".join(self.config_problems),
+                            "movebreak: settings not applied",
+                            "\n".join(self.config_problems) + f"\n(file: {self.config_path})")
+        if self.history_problem:
+            self._tell_once("history:" + self.history_problem, "movebreak: history problem",
+                            self.history_problem)
+        if self.tray is None and self._display and self.tray_problem:
+            self._tell_once("tray:" + self.tray_problem, "movebreak: no tray icon",
+                            f"{self.tray_problem}. Reminders still come as notifications; "
+                            "`movebreak status|snooze|pause|quit` control it.")
 
     def _apply(self, events: list[Event]) -> None:
         """Owner: the effects of engine events, in the engine's order."""
@@ -325,7 +364,10 @@ class App:
                                           "printed on the terminal until one does")
             say(f"[{stamp}] notification server unavailable; {reminder.title}: {reminder.body}")
             return
-        self._delivery_problem = None
+        if self._delivery_problem is not None:  # the server came back
+            self._delivery_problem = None
+            self._tell_once(f"back:{reminder.id}", "movebreak: notifications are back",
+                            "The notification server answers again; reminders show here.")
         if not self._tray_shown:  # no icon to show a waiting reminder: echo it on the terminal
             say(f"[{stamp}] {reminder.title}: {reminder.body} (answer with `movebreak done`, "
                 "`snooze` or `skip`)")
@@ -364,6 +406,7 @@ class App:
         self._report_config(result)
         self.settings = result.settings
         self._apply(self.engine.apply_settings(result.settings, self.clock()))
+        self._tell_problems()
         self._apply_sound()
         return {"problems": self.config_problems,
                 "backup": str(result.backup) if result.backup else None}

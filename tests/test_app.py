@@ -271,3 +271,35 @@ def test_a_missing_notification_server_is_a_warning_until_one_answers(h):
     h.notifier.fail = False
     h.advance(seconds=5)
     assert h.notifier.kinds() == ["move"] and h.app.status().warnings == ()
+
+
+def test_a_broken_config_edit_is_told_once_and_shown_in_the_menu_lines(h):
+    h.config_path.write_text('[reminders.move]\ninterval = "5 parsecs"\n')
+    h.advance(seconds=31)  # picked up at the next tick
+    h.advance(seconds=61)  # more ticks: still one notification
+    told = [(t, b) for t, b in h.notifier.texts if t == "movebreak: settings not applied"]
+    assert len(told) == 1 and "reminders.move.interval" in told[0][1]
+    assert any(w.startswith("Config: reminders.move.interval") for w in h.app.status().warnings)
+    h.config_path.write_text('[reminders.move]\ninterval = "10m"\n')
+    h.advance(seconds=31)
+    assert not any(w.startswith("Config:") for w in h.app.status().warnings)
+
+
+def test_notifications_coming_back_is_told_once(h):
+    h.notifier.fail = True
+    h.command("break", kind="move")
+    h.advance(seconds=20)
+    h.notifier.fail = False
+    h.advance(seconds=5)
+    assert [t for t, _ in h.notifier.texts] == ["movebreak: notifications are back"]
+
+
+def test_a_corrupt_history_moved_aside_is_told_once_and_in_the_menu_lines(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "history.sqlite3").write_bytes(b"this is not a database" * 200)
+    with AppHarness(tmp_path, monkeypatch) as h:
+        h.advance(minutes=2)
+        told = [t for t, _ in h.notifier.texts if t == "movebreak: history problem"]
+        assert len(told) == 1
+        assert any(w.startswith("History: ") for w in h.app.status().warnings)
+    assert list((tmp_path / "data").glob("history.sqlite3.*"))  # kept aside, not deleted
