@@ -151,9 +151,15 @@ def test_watchdog_ticks_when_the_wall_clock_steps_back(driver):
 def test_stop_fails_queued_commands_and_refuses_new_ones(driver):
     probe = Probe()
     d = driver(probe)
-    gate = threading.Event()
-    first = d.submit(gate.wait, 5)
+    gate, started = threading.Event(), threading.Event()
+
+    def running_job() -> bool:
+        started.set()
+        return gate.wait(5)
+
+    first = d.submit(running_job)
     queued = d.submit(lambda: "never")
+    assert started.wait(2)  # stop() comes while a job runs and another waits
     threading.Timer(0.2, gate.set).start()
     d.stop()
     assert first.result(1) is True
