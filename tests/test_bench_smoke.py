@@ -1,5 +1,6 @@
 """`scripts/bench.py --quick` end to end on the real rig: it runs, measures, and its JSON holds
-plausible numbers (so `make bench` cannot silently rot). About 45 s."""
+plausible numbers (so `make bench` cannot silently rot). Short phases (2 s warm-up, a 4 s idle
+window, one lateness reminder, 2,000 history events): about 17 s."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ def test_quick_bench_measures_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     res = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--skip-anchors",
-         "--json", "--out", str(out)],
+         "--json", "--out", str(out), "--warmup", "2", "--window", "4", "--reminders", "1",
+         "--history-events", "2000"],
         capture_output=True, text=True, timeout=150, cwd=ROOT, check=False)
     assert res.returncode in (0, 1), f"bench could not run:\n{res.stderr[-3000:]}"
     data = json.loads(res.stdout)
     assert json.loads(out.read_text()) == data
-    assert data["mode"] == "quick" and data["window_s"] == 10 and data["runs"] == 1
+    assert data["mode"] == "quick" and data["window_s"] == 4 and data["runs"] == 1
 
     mb = data["apps"]["movebreak"]
     assert mb["measured"] is True and len(mb["runs"]) == 1
@@ -35,7 +37,7 @@ def test_quick_bench_measures_every_figure(tmp_path):
     assert run["voluntary_switches"] == sum(t["voluntary"]
                                             for t in run["switches_by_thread"].values())
     assert mb["threads"] >= 2 and mb["icon_in_tray"] is True
-    assert 8 <= mb["window_s"] < 15
+    assert 3 <= mb["window_s"] < 8
 
     for key in ("safeeyes", "workrave"):
         assert data["apps"][key]["measured"] is False
@@ -48,23 +50,26 @@ def test_quick_bench_measures_every_figure(tmp_path):
 
     late = data["lateness"]
     assert "error" not in late, late.get("error")
-    assert late["count"] == late["wanted"] == 3 and len(late["reminders"]) == 3
-    assert [r["due_s"] for r in late["reminders"]] == pytest.approx([10, 20, 30], abs=0.01)
+    assert late["count"] == late["wanted"] == 1 and len(late["reminders"]) == 1
+    assert [r["due_s"] for r in late["reminders"]] == pytest.approx([10], abs=0.01)
     assert 0 <= late["min_s"] <= late["median_s"] <= late["max_s"] < 1.0  # the SPEC bar
     assert abs(late["drift_s"]) <= 1.0
 
     hist = data["history"]
     assert "error" not in hist, hist.get("error")
-    assert hist["events"] == 20_000 and hist["file_mb"] > 1
+    assert hist["events"] == 2_000 and hist["file_mb"] > 0
     for key in ("days30", "json30", "json_all"):
         assert 0 < hist[key]["wall_s"] < 30 and 5 < hist[key]["peak_rss_mb"] < 500
     assert 0 <= hist["counts"]["median_ms"] <= hist["counts"]["max_ms"] < 1000
     assert hist["counts"]["today_events"] > 0
     assert 0 < hist["window"]["median_s"] < 20
 
-    assert data["ipc"]["measured"] in (True, False)
-    if not data["ipc"]["measured"]:
-        assert data["ipc"]["reason"].startswith(("not measured", "failed"))
+    ipc = data["ipc"]
+    assert ipc["measured"] is True and ipc["ok"] is True
+    for key in ("without_hostile", "with_hostile"):
+        assert ipc[key]["answered"] == ipc[key]["requests"] == 200
+        assert 0 < ipc[key]["p50_ms"] <= ipc[key]["p99_ms"] < 2000
+    assert ipc["with_hostile"]["hostile_connected_throughout"] is True
 
     mem = data["memory"]
     assert "error" not in mem, mem.get("error")
