@@ -132,6 +132,8 @@ class App:
         if self._notifier is None:
             from movebreak.adapters.notify.select import choose_notifier
             self._notifier = choose_notifier(self.on_action)
+        if hasattr(self._notifier, "on_server"):  # a server appeared: re-deliver at once
+            self._notifier.on_server = lambda: self.submit(self._redeliver)
         self._notifier.start()
         self._apply_sound()
         if self._idle is None:
@@ -246,6 +248,13 @@ class App:
             if pending is not None and pending.id == retry.id:  # not answered meanwhile
                 self._deliver(retry)
         self._apply(events)
+
+    def _redeliver(self) -> None:
+        """Owner: a notification server appeared; show a reminder that found none."""
+        retry, self._undelivered = self._undelivered, None
+        pending = self.engine.pending
+        if retry is not None and pending is not None and pending.id == retry.id:
+            self._deliver(retry)
 
     def _settle(self) -> datetime:
         """Owner, after every job: publish the status; say when to tick next."""

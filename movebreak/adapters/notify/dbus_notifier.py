@@ -25,7 +25,7 @@ import logging
 import sys
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -194,6 +194,9 @@ DEFAULT_ACTION = "default"  # the freedesktop key for a click on the body
 CLOSED_DISMISSED = 2  # NotificationClosed reason: closed by the user
 
 _SIGNALS = (f"type='signal',interface='{NOTIFICATIONS}',path='{NOTIFICATIONS_PATH}'")
+#: A notification server taking the name (started later, or restarted).
+_OWNER_CHANGES = (f"type='signal',sender='{_DBUS}',interface='{_DBUS}',"
+                  f"member='NameOwnerChanged',arg0='{NOTIFICATIONS}'")
 
 
 def offers_default_action(server: ServerInfo) -> bool:
@@ -252,6 +255,9 @@ class DbusNotifier:
         self._st = _State()
         self._last_caps: dict = self._caps_dict()
         self.sound = False  # the `sound` setting: ask the server to play its default sound
+        #: Called (on the callback thread) when a notification server takes the name: the app
+        #: re-delivers a reminder that found no server, at once instead of at its next retry.
+        self.on_server: Callable[[], None] | None = None
 
     # ---- public API (app threads) ----------------------------------------------------
 
@@ -399,6 +405,8 @@ class DbusNotifier:
                 st.bus = bus
                 bus.add_message_handler(self._on_message)
                 await _bus_call(bus, _DBUS, _DBUS_PATH, _DBUS, "AddMatch", "s", [_SIGNALS])
+                await _bus_call(bus, _DBUS, _DBUS_PATH, _DBUS, "AddMatch", "s",
+                                [_OWNER_CHANGES])
             owner = await name_owner(st.bus)
             if owner is None or st.server is None or st.server.owner != owner:
                 st.server = await query_server(st.bus)
@@ -478,6 +486,13 @@ class DbusNotifier:
         from dbus_fast import MessageType
 
         st = self._st
+        if (msg.message_type == MessageType.SIGNAL and msg.member == "NameOwnerChanged"
+                and msg.interface == _DBUS and len(msg.body) >= 3
+                and msg.body[0] == NOTIFICATIONS):
+            if msg.body[2] and self.on_server is not None and self._callbacks is not None:
+                with contextlib.suppress(RuntimeError):  # shutting down
+                    self._callbacks.submit(self._server_appeared)
+            return
         if (msg.message_type != MessageType.SIGNAL or msg.interface != NOTIFICATIONS
                 or msg.sender != st.sent_owner or not msg.body):
             return
@@ -550,6 +565,14 @@ class DbusNotifier:
             del st.shown[rid]
         if rid is not None:
             self._hand_on(rid, action)
+
+    def _server_appeared(self) -> None:
+        """Callback thread: tell the app a notification server took the name."""
+        try:
+            if self.on_server is not None:
+                self.on_server()
+        except Exception:  # the app's bug: log it, keep the loop alive
+            log.exception("on_server failed")
 
     def _hand_on(self, rid: int, action: str) -> None:
         """Loop thread: queue `on_action(rid, action)` for the callback thread."""
