@@ -84,7 +84,7 @@ def gnome(out: Path, tmp: Path) -> None:
                      "area[key].menu.open(); return key; })()")
             time.sleep(0.8)
             full = rig.screenshot(tmp / "gnome-menu-full.png")
-            crop(full, out / "gnome-menu.png", (760, 0, 1280, 420))
+            crop(full, out / "gnome-menu.png", (760, 0, 1280, 600))
         finally:
             proc.terminate()
             proc.wait(10)
@@ -107,7 +107,7 @@ def xfce(out: Path, tmp: Path) -> None:
             rig.run(["xdotool", "mousemove", "12", "16", "click", "1"])
             time.sleep(0.8)
             full = rig.screenshot(tmp / "xfce-menu-full.png")
-            crop(full, out / "xfce-menu.png", (0, 0, 300, 330))
+            crop(full, out / "xfce-menu.png", (0, 0, 300, 390))
             rig.run(["xdotool", "key", "Escape"])
         finally:
             proc.terminate()
