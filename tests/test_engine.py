@@ -3,6 +3,7 @@ threads. `simulate` plays the APScheduler driver: it ticks exactly at `next_wake
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from movebreak.core.engine import COALESCE_S, WATCHDOG_S, Engine, EngineError
+from movebreak.core.engine import COALESCE_S, WATCHDOG_S, Engine, EngineError, StateError
 from movebreak.core.settings import default_settings
 from movebreak.core.status import Status
 
@@ -380,3 +381,316 @@ def test_no_burst_whatever_the_clock_does(ops):
         assert len(shown(eng.tick(t))) <= 1
     later = simulate(eng, t, t + 31 * MIN)
     assert shown(later, "move")
+
+
+# ---------------------------------------------------------------------- holds
+def held_simulate(eng, start, end, holds=(), idle=None):
+    """`simulate`, with hold reasons switched at given times: holds = [(t, reason, on)]."""
+    events, t = [], start
+    todo = sorted(holds)
+    while t < end:
+        nxt = min(eng.next_wakeup(t), end)
+        while todo and todo[0][0] <= nxt:
+            at, reason, on = todo.pop(0)
+            events += eng.set_hold(reason, on, at)
+            events += eng.tick(at, idle(at) if idle else None)
+            t = at
+            nxt = min(eng.next_wakeup(t), end)
+        t = nxt
+        events += eng.tick(t, idle(t) if idle else None)
+    return events
+
+
+@pytest.mark.parametrize("reason", ["dnd", "fullscreen"])
+def test_reminder_held_during_dnd_or_full_screen_shows_once_after(reason):
+    eng = make()
+    on, off = T0 + 10 * MIN, T0 + 90 * MIN
+    ev = held_simulate(eng, T0, off + 5 * MIN, [(on, reason, True), (off, reason, False)])
+    during = [e for e in shown(ev) if on <= e.at < off]
+    assert during == []  # held ...
+    at_end = [e for e in shown(ev) if off <= e.at]
+    assert len(at_end) == 1 and at_end[0].at == off  # ... not lost: exactly one, at once
+    first = at_end[0]
+    assert first.kind == "move"  # the most important of the due ones
+    assert first.detail["held_by"] == reason and first.detail["held_s"] >= 60 * 60
+    assert set(first.detail["also_due"]) == {"posture", "stretch"}
+    # the others follow their intervals from the end of the hold: no burst afterwards
+    assert eng.due("posture") == off + 20 * MIN and eng.due("stretch") == off + 60 * MIN
+    assert eng.due("move") == off + 30 * MIN
+    hold_events = [e.detail for e in ev if e.type == "hold"]
+    assert hold_events == [{"reason": reason, "on": True}, {"reason": reason, "on": False}]
+
+
+def test_time_counts_under_dnd_and_a_short_one_only_delays():
+    eng = make()
+    ev = held_simulate(eng, T0, T0 + 25 * MIN, [(T0 + 19 * MIN, "dnd", True),
+                                                (T0 + 21 * MIN, "dnd", False)])
+    assert [(e.kind, e.at) for e in shown(ev)] == [("posture", T0 + 21 * MIN)]
+    assert eng.due("move") == T0 + 30 * MIN  # the move timer ran on under do not disturb
+
+
+def test_held_status_names_the_reason_and_the_engine_does_not_spin():
+    eng = make()
+    eng.set_hold("dnd", True, T0 + MIN)
+    eng.set_hold("fullscreen", True, T0 + MIN)
+    st = eng.status(T0 + 31 * MIN)
+    assert st.holds == ("dnd", "fullscreen") and st.held == "dnd" and st.counting
+    # a due reminder under a hold is not a reason to wake: the watchdog period is
+    t = T0 + 31 * MIN
+    assert eng.next_wakeup(t) == t + timedelta(seconds=WATCHDOG_S)
+    ticks = 0
+    while t < T0 + 3 * 60 * MIN:
+        nxt = eng.next_wakeup(t)
+        assert nxt > t  # a held due time must not make the driver tick in a loop
+        t = nxt
+        assert not shown(eng.tick(t))
+        ticks += 1
+    assert ticks <= 2 * 60 * 3  # at most one tick per watchdog period
+    eng.pause(t)
+    st = eng.status(t)
+    assert st.holds == ("paused", "dnd", "fullscreen") and not st.counting
+    assert eng.set_hold("dnd", True, t) == []  # no news
+    with pytest.raises(ValueError, match="unknown hold reason"):
+        eng.set_hold("meeting", True, t)
+
+
+def test_outside_working_hours_status_says_until_when():
+    eng = make(working_hours=(time(9), time(17)))
+    friday_evening = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
+    st = eng.status(friday_evening)
+    assert st.holds == ("hours",) and st.held_until == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert st.sitting_since is not None and not st.counting
+
+
+def test_locked_screen_is_away_from_the_moment_it_locks():
+    eng = make()
+    lock, unlock = T0 + 10 * MIN, T0 + 25 * MIN
+    ev = held_simulate(eng, T0, T0 + 26 * MIN, [(lock, "locked", True),
+                                                (unlock, "locked", False)],
+                       idle=lambda t: 5.0)  # input on the lock screen does not end it
+    away = [e for e in ev if e.type == "away"]
+    assert len(away) == 1 and away[0].at == lock and away[0].detail["reason"] == "locked"
+    natural = [e for e in ev if e.type == "natural"]
+    assert len(natural) == 1 and natural[0].at == unlock
+    assert natural[0].detail["away_s"] == 15 * 60
+    assert not shown(ev)  # posture was due at :20, but its clock stopped at the lock
+    assert eng.due("posture") == unlock + 10 * MIN  # ten minutes were left when it locked
+    assert eng.due("move") == unlock + 30 * MIN  # a natural break restarted the move timer
+    assert eng.status(unlock).sitting_since == unlock
+
+
+def test_a_short_lock_is_not_a_natural_break():
+    eng = make()
+    ev = held_simulate(eng, T0, T0 + 12 * MIN, [(T0 + 10 * MIN, "locked", True),
+                                                (T0 + 11 * MIN, "locked", False)])
+    assert not [e for e in ev if e.type == "natural"]
+    assert eng.due("move") == T0 + 31 * MIN and not eng.away
+
+
+def test_sleep_and_wake_signals_are_recorded_when_they_happen():
+    eng = make()
+    simulate(eng, T0, T0 + 10 * MIN)
+    sleep_at, wake_at = T0 + 10 * MIN + timedelta(seconds=5), T0 + 3 * 60 * MIN
+    ev = eng.sleep(sleep_at)
+    assert [(e.type, e.at) for e in ev] == [("suspend", sleep_at)]
+    assert eng.asleep and eng.away
+    ev = eng.wake(wake_at)
+    assert [e.type for e in ev] == ["wake", "natural"]
+    assert ev[0].detail["asleep_s"] == (wake_at - sleep_at).total_seconds()
+    assert ev[1].detail["away_s"] == (wake_at - sleep_at).total_seconds()
+    assert not [e for e in eng.tick(wake_at + timedelta(seconds=1)) if e.type == "suspend"]
+    assert eng.wake(wake_at) == []  # a second wake is no news
+
+
+def test_a_tick_after_sleep_before_the_wake_signal_counts_as_the_wake():
+    eng = make()
+    simulate(eng, T0, T0 + 10 * MIN)
+    eng.sleep(T0 + 10 * MIN)
+    ev = eng.tick(T0 + 2 * 60 * MIN)  # the watchdog noticed first
+    assert [e.type for e in ev] == ["wake", "natural"] and ev[0].detail["inferred"]
+    assert eng.wake(T0 + 2 * 60 * MIN) == []
+
+
+def test_a_sleep_signal_handled_only_after_waking_counts_from_the_last_tick():
+    eng = make()
+    simulate(eng, T0, T0 + 10 * MIN)
+    late = T0 + 4 * 60 * MIN  # the process froze before it read the signal
+    ev = eng.sleep(late)
+    assert ev[0].at == T0 + 10 * MIN
+    ev = eng.wake(late + timedelta(seconds=1))
+    assert ev[1].type == "natural" and ev[1].detail["away_s"] >= 4 * 3600 - 10 * 60
+
+
+def test_locked_through_sleep_stays_away_until_unlocked():
+    eng = make()
+    eng.set_hold("locked", True, T0 + 5 * MIN)
+    eng.sleep(T0 + 6 * MIN)
+    ev = eng.wake(T0 + 60 * MIN)
+    assert [e.type for e in ev] == ["wake"] and eng.away
+    ev = eng.tick(T0 + 61 * MIN, idle_seconds=1)
+    assert eng.away and not shown(ev)
+    ev = eng.set_hold("locked", False, T0 + 62 * MIN)
+    natural = [e for e in ev if e.type == "natural"]
+    assert natural and natural[0].detail["away_s"] == 57 * 60
+
+
+hold_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("tick"), st.floats(0, 40)),
+        st.tuples(st.just("sleep"), st.floats(60, 3 * 3600)),
+        st.tuples(st.sampled_from(["dnd", "fullscreen", "locked"]), st.booleans()),
+    ),
+    min_size=1, max_size=60,
+)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(hold_steps)
+def test_holds_never_burst_and_never_lose_reminders_for_good(ops):
+    """Whatever the holds and the clock do: at most one reminder per call, and once every
+    hold is off the reminders carry on."""
+    eng = make()
+    t = T0
+    for op, arg in ops:
+        if op == "tick":
+            t += timedelta(seconds=arg)
+            assert len(shown(eng.tick(t))) <= 1
+        elif op == "sleep":
+            assert not shown(eng.sleep(t))
+            t += timedelta(seconds=arg)
+            assert len(shown(eng.wake(t) + eng.tick(t))) <= 1
+        else:
+            assert not shown(eng.set_hold(op, arg, t))
+            assert len(shown(eng.tick(t))) <= 1
+    for reason in ("dnd", "fullscreen", "locked"):
+        eng.set_hold(reason, False, t)
+    later = simulate(eng, t, t + 31 * MIN)
+    assert shown(later, "move")
+
+
+# ---------------------------------------------------------------------- restart
+def saved_after(minutes, **changes):
+    eng = make(**changes)
+    simulate(eng, T0, T0 + minutes * MIN)
+    return eng, eng.export_state(T0 + minutes * MIN)
+
+
+def test_a_restart_soon_after_continues_the_countdowns():
+    old, state = saved_after(25)
+    old.snooze(T0 + 25 * MIN, 300, kind="stretch")
+    state = old.export_state(T0 + 25 * MIN)
+    state = json.loads(json.dumps(state))  # what the file holds
+    later = T0 + 26 * MIN
+    eng, events = Engine.from_state(default_settings(), state, later, tz=UTC)
+    assert events == []
+    for kind in ("move", "posture", "stretch"):
+        assert eng.due(kind) == old.due(kind)
+        assert eng.rotation(kind) == old.rotation(kind)
+    assert eng.status(later).kind("stretch").snoozed
+    assert eng.status(later).sitting_since == T0
+    ev = simulate(eng, later, T0 + 31 * MIN)
+    assert [e.at for e in shown(ev, "move")] == [T0 + 30 * MIN]  # on the old plan
+
+
+def test_a_restart_after_longer_than_a_natural_break_counts_the_gap_as_away():
+    old, state = saved_after(25)
+    later = T0 + 25 * MIN + timedelta(hours=2)
+    eng, events = Engine.from_state(default_settings(), state, later, tz=UTC)
+    assert [e.type for e in events] == ["natural"]
+    assert events[0].detail == {"away_s": 2 * 3600.0, "restart": True}
+    assert eng.due("move") == later + 30 * MIN
+    assert eng.due("posture") == old.due("posture") + timedelta(hours=2)
+    assert eng.status(later).sitting_since == later
+
+
+def test_a_restart_keeps_a_pause_and_ends_one_that_ran_out():
+    eng = make()
+    eng.pause(T0, seconds=600)
+    state = eng.export_state(T0 + MIN)
+    new, _ = Engine.from_state(default_settings(), state, T0 + 2 * MIN, tz=UTC)
+    assert new.paused and new.paused_until == T0 + 10 * MIN
+    new, _ = Engine.from_state(default_settings(), state, T0 + 20 * MIN, tz=UTC)
+    ev = new.tick(T0 + 20 * MIN)
+    assert [e.type for e in ev][:1] == ["resumed"] and not new.paused
+
+
+def test_a_restart_applies_changed_settings_and_a_new_working_day():
+    _, state = saved_after(25)
+    shorter = default_settings().with_kind("move", interval_s=600).with_kind("posture",
+                                                                              enabled=False)
+    eng, _ = Engine.from_state(shorter, state, T0 + 26 * MIN, tz=UTC)
+    assert eng.due("move") == T0 + 10 * MIN and eng.due("posture") is None
+    hours = default_settings().with_changes(working_hours=(time(9), time(17)))
+    eng = Engine(hours, T0, tz=UTC)
+    simulate(eng, T0, T0 + 7 * 60 * MIN)  # Tuesday until 16:00
+    state = eng.export_state(T0 + 7 * 60 * MIN)
+    wed = datetime(2026, 12, 2, 9, 5, tzinfo=UTC)
+    eng, _ = Engine.from_state(hours, state, wed, tz=UTC)
+    assert eng.due("move") == wed + 30 * MIN  # working hours started meanwhile: fresh
+
+
+@pytest.mark.parametrize("change,reason", [
+    (lambda s: s.update(saved_at=(T0 + 60 * MIN).isoformat()), "in the future"),
+    (lambda s: s.update(version=99), "version"),
+    (lambda s: s["kinds"]["move"].update(due="soon"), "kinds.move.due"),
+    (lambda s: s["kinds"]["move"].update(anchor="2026-12-01T09:00:00"), "no time zone"),
+    (lambda s: s["kinds"].update(yoga={}), "kinds.yoga"),
+    (lambda s: s["kinds"]["posture"].update(rotation=-1), "rotation"),
+    (lambda s: s.update(paused="yes"), "paused"),
+    (lambda s: s.clear(), "version"),
+])
+def test_a_corrupt_or_future_dated_state_is_refused_whole(change, reason):
+    _, state = saved_after(5)
+    change(state)
+    with pytest.raises(StateError, match=reason):
+        Engine.from_state(default_settings(), state, T0 + 6 * MIN, tz=UTC)
+    with pytest.raises(StateError, match="not a table"):
+        Engine.from_state(default_settings(), [1, 2], T0, tz=UTC)
+
+
+# ---------------------------------------------------------------------- status says why
+def test_first_line_names_why_reminders_are_held_and_hides_dead_countdowns():
+    from movebreak.core.texts import next_due_text, status_lines
+    eng = make(working_hours=(time(9), time(17)))
+    now = T0 + 5 * MIN
+    assert next_due_text(eng.status(now), now, UTC).startswith("Next: Posture check in 15 min")
+    eng.set_hold("dnd", True, now)
+    later = T0 + 21 * MIN
+    st = eng.status(later)
+    assert next_due_text(st, later, UTC) == "Held: do not disturb (Posture check waits)"
+    lines = status_lines(st, later)
+    assert "Posture check: due, held" in lines and "Time to move: in 9 min" in lines
+    eng.set_hold("dnd", False, later)
+    eng.set_hold("fullscreen", True, later)
+    assert next_due_text(eng.status(later), later, UTC).startswith("Held: full-screen window")
+    eng.set_hold("locked", True, later)
+    st = eng.status(later)
+    assert next_due_text(st, later, UTC) == "Held: screen locked"
+    assert "Time to move: held" in status_lines(st, later)
+    assert not any(" in " in line for line in status_lines(st, later)[1:-1])
+    eng.set_hold("locked", False, later)
+    eng.pause(later, seconds=3600)
+    st = eng.status(later)
+    assert next_due_text(st, later, UTC) == "Paused until 10:21"
+    assert st.held_until == later + 60 * MIN
+    evening = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    eng.resume(evening)
+    eng.set_hold("fullscreen", False, evening)
+    assert next_due_text(eng.status(evening), evening, UTC) == \
+        "Held: outside working hours (until Wed 09:00)"
+    eng.tick(evening, idle_seconds=600)
+    assert next_due_text(eng.status(evening), evening, UTC) == "Held: away from the computer"
+
+
+def test_status_json_round_trips_the_hold_fields():
+    eng = make()
+    eng.set_hold("dnd", True, T0)
+    eng.pause(T0, seconds=600)
+    st = eng.status(T0).with_app(hold_sources={"dnd": "dunst (now on)"}, pid=7)
+    js = json.loads(json.dumps(st.to_json(T0)))
+    assert js["held"] == "paused" and js["holds"] == ["paused", "dnd"]
+    assert js["held_until"] == (T0 + 10 * MIN).isoformat()
+    back = Status.from_json(js)
+    assert back.holds == st.holds and back.held_until == st.held_until
+    assert back.sitting_since == st.sitting_since and back.hold_sources == st.hold_sources
+    assert back.to_json(T0) == st.to_json(T0)

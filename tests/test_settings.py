@@ -52,6 +52,7 @@ def test_defaults_match_spec_table() -> None:
     assert s.working_hours is None
     assert s.working_days == frozenset({0, 1, 2, 3, 4})
     assert s.sound is False and s.autostart is False
+    assert s.respect_dnd is True and s.hold_when_fullscreen is True  # SPEC: default true
     # [routine]: the short end of the source's dose, floor stretches included
     assert (s.routine_hold_s, s.routine_rounds, s.desk_only) == (30, 1, False)
 
@@ -103,6 +104,10 @@ BAD_VALUES = [
     ("general.sound", "true", "true or false"),
     ("general.sound", 1, "true or false"),
     ("general.autostart", "no", "true or false"),
+    ("general.respect_dnd", "false", "true or false"),
+    ("general.respect_dnd", 0, "true or false"),
+    ("general.hold_when_fullscreen", "yes", "true or false"),
+    ("general.hold_when_fullscreen", [True], "true or false"),
     ("routine.hold", "50s", 'one of "30s", "45s", "60s"'),
     ("routine.hold", "2m", 'one of "30s", "45s", "60s"'),
     ("routine.hold", 45, 'one of "30s", "45s", "60s"'),
@@ -367,6 +372,8 @@ def test_invalid_schema_version_is_an_error(bad) -> None:
         ("general.working_hours", "", None),
         ("general.working_days", "mon, tue sat", frozenset({0, 1, 5})),
         ("general.sound", "yes", True),
+        ("general.respect_dnd", "off", False),
+        ("general.hold_when_fullscreen", "true", True),
         ("routine.hold", "45s", 45),
         ("routine.rounds", "2", 2),
         ("routine.desk_only", "on", True),
@@ -389,6 +396,7 @@ def test_validate_field_accepts(key, text, value) -> None:
         ("general.working_days", "", "day names"),
         ("general.working_days", "mon, someday", "someday"),
         ("general.sound", "maybe", "true or false"),
+        ("general.respect_dnd", "sometimes", "true or false"),
         ("routine.hold", "40s", "30 s, 45 s or 60 s"),
         ("routine.rounds", "3", "1 or 2"),
         ("routine.reps", "3", "not a known setting"),
@@ -420,6 +428,8 @@ settings_strategy = st.builds(
     routine_rounds=st.sampled_from((1, 2)),
     desk_only=st.booleans(),
     keep_history_days=st.none() | st.integers(7, 3650),
+    respect_dnd=st.booleans(),
+    hold_when_fullscreen=st.booleans(),
 )
 
 

@@ -56,7 +56,8 @@ def custom_settings() -> Settings:
     return s.with_changes(snooze_s=300, natural_break_s=150,
                           working_hours=(dt.time(8, 15), dt.time(16, 45)),
                           working_days=frozenset({0, 2, 4, 5}), sound=True, autostart=True,
-                          routine_hold_s=60, routine_rounds=2, desk_only=True)
+                          routine_hold_s=60, routine_rounds=2, desk_only=True,
+                          respect_dnd=False, hold_when_fullscreen=False)
 
 
 # --------------------------------------------------------------------------- fields
@@ -75,7 +76,8 @@ def test_every_kind_has_an_enabled_and_an_interval_field_in_catalog_order():
 def test_general_fields_cover_the_whole_general_section():
     for key in ("general.snooze", "general.natural_break", "general.working_hours.enabled",
                 "general.working_hours.start", "general.working_hours.end", "general.sound",
-                "general.autostart", *(f"general.working_days.{d}" for d in DAY_NAMES)):
+                "general.autostart", "general.respect_dnd", "general.hold_when_fullscreen",
+                *(f"general.working_days.{d}" for d in DAY_NAMES)):
         assert key in FIELDS, key
 
 
@@ -157,9 +159,10 @@ def test_custom_settings_round_trip_identically():
     sound=st.booleans(),
     auto=st.booleans(),
     routine=st.tuples(st.sampled_from((30, 45, 60)), st.sampled_from((1, 2)), st.booleans()),
+    holds=st.tuples(st.booleans(), st.booleans()),
 )
 def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hours, days, sound,
-                                       auto, routine):
+                                       auto, routine, holds):
     wh = None
     if hours is not None:
         a, b = sorted(hours)
@@ -169,7 +172,8 @@ def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hour
     s = Settings(reminders={k: KindSettings(e, i) for k, e, i in zip(KIND_IDS, enabled, intervals)},
                  snooze_s=snooze, natural_break_s=natural, working_hours=wh, working_days=days,
                  sound=sound, autostart=auto, routine_hold_s=routine[0],
-                 routine_rounds=routine[1], desk_only=routine[2])
+                 routine_rounds=routine[1], desk_only=routine[2], respect_dnd=holds[0],
+                 hold_when_fullscreen=holds[1])
     assert to_settings(form_state(s)) == s
 
 

@@ -617,3 +617,29 @@ def test_acknowledging_fails_cleanly_when_the_folder_is_a_file(tmp_path) -> None
     with pytest.raises(ConfigError):
         storage.acknowledge_safety(tmp_path / "conf" / "config.toml")
     assert storage.safety_acknowledged(tmp_path / "conf" / "config.toml") is None
+
+
+# --------------------------------------------------------------------------- saved timers
+def test_timers_are_saved_atomically_in_the_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOVEBREAK_DATA_DIR", str(tmp_path / "data"))
+    assert storage.load_timers() is None  # nothing saved yet: not a problem
+    data = {"version": 1, "saved_at": "2026-12-01T09:00:00+00:00", "kinds": {}}
+    path = storage.save_timers(data)
+    assert path == tmp_path / "data" / "timers.json" == storage.timers_path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert storage.load_timers() == data
+    assert sorted(p.name for p in path.parent.iterdir()) == ["timers.json"]  # no temp left
+
+
+@pytest.mark.parametrize("raw,why", [
+    (b"{not json", "is not JSON"),
+    (b"\xff\xfe\x00", "is not JSON"),
+    (b"[1, 2]", "is not a JSON object"),
+    (b" " * (storage.MAX_TIMERS_BYTES + 1), "larger than"),
+])
+def test_unreadable_timers_are_a_problem_with_a_reason(tmp_path, raw, why):
+    path = tmp_path / "timers.json"
+    path.write_bytes(raw)
+    with pytest.raises(storage.StateFileError, match=why):
+        storage.load_timers(path)
+    assert path.read_bytes() == raw  # left alone

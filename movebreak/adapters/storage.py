@@ -70,12 +70,18 @@ __all__ = [
     "load_state",
     "safety_acknowledged",
     "acknowledge_safety",
+    "StateFileError",
+    "timers_path",
+    "load_timers",
+    "save_timers",
 ]
 
 APP_NAME = "movebreak"
 CONFIG_NAME = "config.toml"
 HISTORY_NAME = "history.sqlite3"
 STATE_NAME = "state.toml"
+TIMERS_NAME = "timers.json"
+MAX_TIMERS_BYTES = 64 * 1024
 MAX_STATE_BYTES = 64 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
 LOCK_TIMEOUT_S = 5.0
@@ -549,6 +555,52 @@ def acknowledge_safety(config: str | os.PathLike | None = None, *,
     return path
 
 
+# --------------------------------------------------------------------------- timers
+
+class StateFileError(Exception):
+    """The saved timers could not be read; the message says why (the file is left alone)."""
+
+
+def timers_path() -> Path:
+    """``timers.json`` in the data folder: the engine's saved timers (core/engine.py
+    `export_state`), so a restart continues the countdowns."""
+    return data_dir() / TIMERS_NAME
+
+
+def load_timers(path: str | os.PathLike | None = None) -> dict | None:
+    """The saved timers as a dict, None when there are none. Raises StateFileError naming
+    the problem for a file that cannot be read, is too big, or is not a JSON object."""
+    import json
+    path = Path(path) if path is not None else timers_path()
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_TIMERS_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateFileError(f"{path} cannot be read ({_reason(exc)})") from exc
+    if len(raw) > MAX_TIMERS_BYTES:
+        raise StateFileError(f"{path} is larger than {_size(MAX_TIMERS_BYTES)}")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise StateFileError(f"{path} is not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise StateFileError(f"{path} is not a JSON object")
+    return data
+
+
+def save_timers(data: dict, path: str | os.PathLike | None = None) -> Path:
+    """Write the timers atomically (temp file, fsync, rename; mode 0600). Raises OSError.
+    Only the running instance writes it (it holds the instance lock), so no file lock."""
+    import json
+    path = Path(path) if path is not None else timers_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"),
+                  mode=0o600)
+    return path
+
+
 # --------------------------------------------------------------------------- default file
 
 
@@ -580,6 +632,10 @@ def default_config_text() -> str:
         f"sound = {val(g['sound'])}",
         "# Start movebreak when you log in.",
         f"autostart = {val(g['autostart'])}",
+        "# Hold reminders while the desktop's do-not-disturb is on (shown once it ends).",
+        f"respect_dnd = {val(g['respect_dnd'])}",
+        "# Hold reminders while a full-screen window has focus (a presentation, a video call).",
+        f"hold_when_fullscreen = {val(g['hold_when_fullscreen'])}",
         "# History keeps every event; to drop events older than N days (7 to 3650) at each",
         "# start, remove the # below.",
         "# keep_history_days = 365",

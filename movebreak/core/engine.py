@@ -1,28 +1,40 @@
 """Scheduling rules: when each reminder kind is due, and what every user action does to that.
 
 Pure and clock-injected: every method takes `now` (an aware datetime) and the engine never reads a
-clock, sleeps or starts a thread, so tests can drive whole simulated days in a loop. The app calls
-it under one lock (from the APScheduler thread, the IPC thread, the tray and notification
-callbacks).
+clock, sleeps or starts a thread, so tests can drive whole simulated days in a loop. Exactly one
+thread (the owner, see adapters/driver.py) calls it.
 
 Rules in one place:
 - Each enabled kind has an *anchor* (when its current interval began) and a *due* time. Shown on
   time, the next one is anchored at the nominal due time, so a day of reminders never drifts.
 - Done / Skip restart the kind's interval from now; Snooze moves the waiting reminder to now +
   the snooze length (an upcoming one is pushed back by that length).
-- Time only counts while the user is at the computer. Away (idle) for at least the natural-break
-  length: reminders are held, and on return the `move` timer restarts (a natural break) while
-  the other kinds resume with the time they had left.
-- A gap between ticks much longer than the driver's watchdog period means the machine slept or
-  the wall clock jumped forward: that gap counts as time away. A backward jump keeps each
-  kind's remaining time. Neither ever produces a burst: at most one reminder per tick, others
-  wait `COALESCE_S` each.
-- Pause (for a duration, until tomorrow, until resumed) and working hours hold reminders; resume
-  and the start of working hours restart every interval from that moment.
+- Holds: reminders wait while any hold is on. The reasons, in the order status names them
+  (core/status.py HOLD_REASONS): paused, screen locked, away, do not disturb, full screen,
+  outside working hours. The engine knows pause, away (idle) and working hours itself; the app
+  reports the others (`set_hold`), each from one small source. One rule for all of them:
+  a due reminder is held, never lost, and when the last hold ends at most one reminder is
+  shown (the most important due one, by PRIORITY) and its interval starts then; the other
+  kinds that fell due meanwhile start their intervals then too, so there is never a burst.
+- What time does under a hold: with do not disturb or a full-screen window the user is at the
+  computer, so intervals keep counting. Away (idle for at least the natural-break length) and a
+  locked screen (away from the moment it locks) stop the clock: on return the `move` timer
+  restarts if the time away was long enough (a natural break) and the other kinds resume with
+  the time they had left. Pause and working hours restart every interval when they end.
+- Sleep: `sleep` / `wake` (logind's PrepareForSleep) record when it happens; time asleep
+  counts as time away. Without those signals a gap between ticks much longer than the
+  watchdog period means the machine slept or the wall clock jumped forward, and that gap
+  counts as time away. A backward jump keeps each kind's remaining time. Neither ever
+  produces a burst: at most one reminder per tick, others wait `COALESCE_S` each.
 - One reminder waits for an answer at a time. A newer one replaces it (a `superseded` event, so
   the app withdraws the old notification and records it). An answer to a replaced reminder still
   counts for its kind (done/skip restart that kind, snooze brings it back); an answer to one that
   was already answered raises `EngineError` naming why.
+- Restart: `export_state` gives what matters (per kind anchor, due, rotation, snooze; pause;
+  the current sitting stretch; away since) as plain data, and `from_state` continues it. A
+  start within the natural-break length of the save continues the countdowns as they were; a
+  later start counts the gap as time away (so a long gap is a natural break). A state that
+  does not parse, or was saved in the future, raises `StateError` and is never half applied.
 - The engine is not thread-safe and never needs to be: exactly one thread (the owner, see
   adapters/driver.py) calls it.
 """
@@ -37,7 +49,7 @@ from typing import Any
 from movebreak.core.catalog import KINDS, Reminder, exercise_for, reminder_body
 from movebreak.core.events import EventType
 from movebreak.core.settings import Settings
-from movebreak.core.status import KindStatus, PendingStatus, Status
+from movebreak.core.status import HOLD_REASONS, KindStatus, PendingStatus, Status
 
 #: Order in which kinds win when several are due at once.
 PRIORITY = ("move", "stretch", "nerve_glide", "core", "posture")
@@ -51,10 +63,18 @@ GAP_TOLERANCE_S = 20
 BACKWARD_TOLERANCE_S = 2
 #: How many replaced, unanswered reminders still accept a late answer.
 SUPERSEDED_KEPT = 16
+#: Hold reasons the app reports (`set_hold`); the engine knows the others itself.
+REPORTED_HOLDS = ("dnd", "fullscreen", "locked")
+#: Version of `export_state`'s data.
+STATE_VERSION = 1
 
 
 class EngineError(ValueError):
     """A command that cannot apply now (e.g. Done with no reminder waiting)."""
+
+
+class StateError(ValueError):
+    """Saved engine state that cannot be continued (corrupt, or saved in the future)."""
 
 
 @dataclass
@@ -81,7 +101,7 @@ def _s(seconds: float) -> timedelta:
 
 
 class Engine:
-    """Reminder state machine for all kinds. Not thread-safe: callers hold the app lock."""
+    """Reminder state machine for all kinds. Not thread-safe: only the owner thread calls it."""
 
     def __init__(self, settings: Settings, now: datetime, tz: tzinfo | None = None,
                  watchdog_s: int = WATCHDOG_S) -> None:
@@ -94,6 +114,12 @@ class Engine:
         self._paused = False
         self._paused_until: datetime | None = None
         self._away_since: datetime | None = None
+        self._away_floor = now  # an away period never starts before the last one ended
+        self._asleep_since: datetime | None = None
+        self._reported: set[str] = set()  # hold reasons the app reported on (REPORTED_HOLDS)
+        self._hold_start: datetime | None = None  # when reminders were first held, if they are
+        self._hold_reasons: list[str] = []  # every reason seen since then (HOLD_REASONS order)
+        self._sitting_since = now
         self._pending: Reminder | None = None
         self._superseded: OrderedDict[int, Reminder] = OrderedDict()
         self._answered: OrderedDict[int, EventType] = OrderedDict()
@@ -114,6 +140,23 @@ class Engine:
     @property
     def away(self) -> bool:
         return self._away_since is not None
+
+    @property
+    def asleep(self) -> bool:
+        return self._asleep_since is not None
+
+    def holds(self, now: datetime, in_hours: bool | None = None) -> tuple[str, ...]:
+        """Why reminders wait at `now`, in HOLD_REASONS order (empty: they fire when due)."""
+        if in_hours is None:
+            in_hours = self.in_working_hours(now)
+        active = set(self._reported)
+        if self._paused:
+            active.add("paused")
+        if self._away_since is not None and "locked" not in active:
+            active.add("away")
+        if not in_hours:
+            active.add("hours")
+        return tuple(r for r in HOLD_REASONS if r in active)
 
     @property
     def pending(self) -> Reminder | None:
@@ -153,7 +196,7 @@ class Engine:
         if self._paused:
             if self._paused_until is not None:
                 candidates.append(self._paused_until)
-        elif self._away_since is None and self._in_hours:
+        elif not self.holds(now, self._in_hours):  # held: due times would only spin the loop
             candidates.extend(st.due for st in self._states.values())
         edge = self._next_hours_edge(now)
         if edge is not None:
@@ -164,9 +207,18 @@ class Engine:
         """The engine's part of the status snapshot (the app adds its own fields)."""
         nxt = self.next_reminder()
         p = self._pending
+        in_hours = self.in_working_hours(now)
+        holds = self.holds(now, in_hours)
+        held_until = None
+        if holds and holds[0] == "paused":
+            held_until = self._paused_until
+        elif holds and holds[0] == "hours":
+            held_until = self._next_hours_edge(now)
+        sitting = None if set(holds) & {"paused", "locked", "away"} else self._sitting_since
         return Status(
             at=now, paused=self._paused, paused_until=self._paused_until, away=self.away,
-            in_working_hours=self.in_working_hours(now),
+            in_working_hours=in_hours, holds=holds, held_until=held_until,
+            sitting_since=sitting,
             next_kind=nxt[0] if nxt else None, next_due=nxt[1] if nxt else None,
             pending=None if p is None else PendingStatus(
                 id=p.id, kind=p.kind, title=p.title, body=p.body, exercise_id=p.exercise_id),
@@ -181,7 +233,7 @@ class Engine:
     # ------------------------------------------------------------------ the tick
     def tick(self, now: datetime, idle_seconds: float | None = None) -> list[Event]:
         """Advance to `now`: detect sleep/clock jumps, idle, pause end, working hours; show what
-        is due (at most one reminder)."""
+        is due (at most one reminder) unless something holds it."""
         _check_aware(now)
         events: list[Event] = []
         gap = (now - self._last_tick).total_seconds()
@@ -189,13 +241,19 @@ class Engine:
             self._shift_all(_s(gap))
             events.append(Event(EventType.CLOCK_JUMP, None, now, detail={"jump_s": gap}))
         elif gap > self.watchdog_s + GAP_TOLERANCE_S:
-            start = self._away_since or self._last_tick
-            events.append(Event(EventType.SUSPEND, None, now, detail={"gap_s": gap}))
-            self._away_since = None
-            events.extend(self._end_away(start, now))
+            if self._asleep_since is not None:  # asleep by the signal; its wake is not here yet
+                events.extend(self._wake(now, inferred=True))
+            else:
+                start = self._away_since or self._last_tick
+                events.append(Event(EventType.SUSPEND, None, now, detail={"gap_s": gap}))
+                if "locked" in self._reported:  # still locked: away goes on until unlocked
+                    self._away_since = start
+                else:
+                    self._away_since = None
+                    events.extend(self._end_away(start, now))
         self._last_tick = now
 
-        if idle_seconds is not None:
+        if idle_seconds is not None and self._asleep_since is None:
             events.extend(self._track_idle(now, idle_seconds))
 
         if self._paused and self._paused_until is not None and now >= self._paused_until:
@@ -204,23 +262,44 @@ class Engine:
         in_hours = self.in_working_hours(now)
         if in_hours and not self._in_hours:
             self._restart_all(now)
+            self._sitting_since = now
             events.append(Event(EventType.HOURS_START, None, now))
         self._in_hours = in_hours
 
-        if self._paused or not in_hours or self._away_since is not None:
+        holds = self.holds(now, in_hours)
+        if holds:
+            if self._hold_start is None:
+                self._hold_start = now
+            self._hold_reasons += [r for r in holds if r not in self._hold_reasons]
             return events
-        events.extend(self._fire_due(now))
+        after_hold = None
+        if self._hold_start is not None:
+            after_hold = (self._hold_start, self._hold_reasons)
+            self._hold_start, self._hold_reasons = None, []
+        events.extend(self._fire_due(now, after_hold))
         return events
 
-    def _fire_due(self, now: datetime) -> list[Event]:
+    def _fire_due(self, now: datetime,
+                  after_hold: tuple[datetime, list[str]] | None = None) -> list[Event]:
+        """Show the most important due kind. Others due at the same time follow COALESCE_S
+        apart; right after a hold they start their intervals now instead (never a burst)."""
         due = [k for k in PRIORITY if k in self._states and self._states[k].due <= now]
         if not due:
             return []
         first, rest = due[0], due[1:]
-        for i, kind in enumerate(rest, start=1):
-            st = self._states[kind]
-            st.due = now + _s(COALESCE_S * i)
-        return self._show(first, now, manual=False)
+        if after_hold is None:
+            for i, kind in enumerate(rest, start=1):
+                self._states[kind].due = now + _s(COALESCE_S * i)
+            return self._show(first, now, manual=False)
+        for kind in rest:
+            self._restart(kind, now)
+        self._states[first].late_by_user = True  # held: its next interval starts when shown
+        events = self._show(first, now, manual=False)
+        since, reasons = after_hold
+        order = sorted(reasons, key=HOLD_REASONS.index)
+        events[-1].detail.update(held_by=order[0] if order else None,
+                                 held_s=(now - since).total_seconds(), also_due=rest)
+        return events
 
     def _show(self, kind: str, now: datetime, manual: bool) -> list[Event]:
         """Make the reminder for `kind` the waiting one (replacing an unanswered one)."""
@@ -256,11 +335,11 @@ class Engine:
         threshold = self.settings.natural_break_s
         if self._away_since is None:
             if idle_seconds >= threshold:
-                self._away_since = now - _s(idle_seconds)
+                self._away_since = max(now - _s(idle_seconds), self._away_floor)
                 return [Event(EventType.AWAY, None, now,
-                              detail={"since": self._away_since.isoformat()})]
+                              detail={"since": self._away_since.isoformat(), "reason": "idle"})]
             return []
-        if idle_seconds < threshold:
+        if idle_seconds < threshold and "locked" not in self._reported:
             back = now - _s(idle_seconds)
             start, self._away_since = self._away_since, None
             return self._end_away(start, max(back, start))
@@ -270,6 +349,7 @@ class Engine:
         """Close an away period: time away does not count; long enough = a natural break."""
         away = back - start
         self._shift_all(away)
+        self._away_floor = max(self._away_floor, back)
         if away.total_seconds() < self.settings.natural_break_s:
             return []
         answered = None  # a waiting move reminder is answered by the break itself
@@ -281,6 +361,68 @@ class Engine:
         if "move" in self._states:
             self._states["move"] = replace(self._fresh("move", back),
                                            rotation=self._states["move"].rotation)
+        self._sitting_since = back
+        return events
+
+    # ------------------------------------------------------------------ reported holds, sleep
+    def set_hold(self, reason: str, on: bool, now: datetime) -> list[Event]:
+        """A hold reason the app watches (do not disturb, full screen, screen locked) began
+        or ended. A locked screen is away from the moment it locks; unlocking ends the away
+        period (a natural break if it was long enough). Reminders that fell due wait; the next
+        tick after the last hold ends shows at most one."""
+        _check_aware(now)
+        if reason not in REPORTED_HOLDS:
+            raise ValueError(f"unknown hold reason {reason!r} (one of {REPORTED_HOLDS})")
+        if on == (reason in self._reported):
+            return []
+        events = [Event(EventType.HOLD, None, now, detail={"reason": reason, "on": on})]
+        if on:
+            self._reported.add(reason)
+        else:
+            self._reported.discard(reason)
+        if reason == "locked":
+            if on and self._away_since is None:
+                self._away_since = max(now, self._away_floor)
+                events.append(Event(EventType.AWAY, None, now, detail={
+                    "since": self._away_since.isoformat(), "reason": "locked"}))
+            elif not on and self._away_since is not None and self._asleep_since is None:
+                start, self._away_since = self._away_since, None
+                events.extend(self._end_away(start, max(now, start)))
+        return events
+
+    def sleep(self, now: datetime) -> list[Event]:
+        """The machine is about to sleep (logind's PrepareForSleep(true)): recorded now, and
+        away from now. A signal handled only after the machine woke (the tick gap shows it)
+        counts from the last tick instead."""
+        _check_aware(now)
+        if self._asleep_since is not None:
+            return []
+        late = (now - self._last_tick).total_seconds() > self.watchdog_s + GAP_TOLERANCE_S
+        start = self._last_tick if late else now
+        self._asleep_since = start
+        if self._away_since is None:
+            self._away_since = max(start, self._away_floor)
+        self._last_tick = max(self._last_tick, now)
+        return [Event(EventType.SUSPEND, None, start, detail={"signal": True})]
+
+    def wake(self, now: datetime) -> list[Event]:
+        """The machine woke (PrepareForSleep(false)): recorded, and the time asleep counts as
+        away (still locked: away goes on until unlocked)."""
+        _check_aware(now)
+        if self._asleep_since is None:
+            return []
+        return self._wake(now, inferred=False)
+
+    def _wake(self, now: datetime, inferred: bool) -> list[Event]:
+        since, self._asleep_since = self._asleep_since, None
+        self._last_tick = now
+        detail: dict[str, Any] = {"asleep_s": max(0.0, (now - since).total_seconds())}
+        if inferred:
+            detail["inferred"] = True
+        events = [Event(EventType.WAKE, None, now, detail=detail)]
+        if "locked" not in self._reported and self._away_since is not None:
+            start, self._away_since = self._away_since, None
+            events.extend(self._end_away(start, max(now, start)))
         return events
 
     def _shift_all(self, delta: timedelta) -> None:
@@ -310,6 +452,8 @@ class Engine:
             self._pending = None
         self._keep(self._answered, r.id, how)
         self._restart(r.kind, now)
+        if how == EventType.DONE and r.kind == "move":
+            self._sitting_since = now
         detail: dict[str, Any] = {"exercise": r.exercise_id}
         if replaced:
             detail["superseded"] = True
@@ -403,6 +547,7 @@ class Engine:
         self._paused = False
         self._paused_until = None
         self._restart_all(now)
+        self._sitting_since = now
         return [Event(EventType.RESUMED, None, now)]
 
     def apply_settings(self, settings: Settings, now: datetime) -> list[Event]:
@@ -421,6 +566,76 @@ class Engine:
                 st.due = max(st.anchor + _s(settings.interval(kind)), now)
         self._in_hours = self.in_working_hours(now)
         return [Event(EventType.SETTINGS, None, now)]
+
+    # ------------------------------------------------------------------ restart
+    def export_state(self, now: datetime) -> dict[str, Any]:
+        """What a restart needs to continue, as JSON-ready plain data saved at `now`."""
+        _check_aware(now)
+        return {
+            "version": STATE_VERSION,
+            "saved_at": now.isoformat(),
+            "kinds": {kind: {"anchor": st.anchor.isoformat(), "due": st.due.isoformat(),
+                             "rotation": st.rotation, "snoozed": st.late_by_user,
+                             "interval_s": self.settings.interval(kind)}
+                      for kind, st in self._states.items()},
+            "paused": self._paused,
+            "paused_until": _iso(self._paused_until),
+            "away_since": _iso(self._away_since or self._asleep_since),
+            "sitting_since": self._sitting_since.isoformat(),
+        }
+
+    @classmethod
+    def from_state(cls, settings: Settings, state: Any, now: datetime, tz: tzinfo | None = None,
+                   watchdog_s: int = WATCHDOG_S) -> tuple[Engine, list[Event]]:
+        """An engine that continues `state` (from `export_state`) at `now`, and the events of
+        the gap. Raises StateError (nothing applied) for a state that does not parse or was
+        saved after `now`."""
+        engine = cls(settings, now, tz=tz, watchdog_s=watchdog_s)
+        return engine, engine._restore(state, now)
+
+    def _restore(self, state: Any, now: datetime) -> list[Event]:
+        saved = _parse_state(state)
+        saved_at = saved["saved_at"]
+        ahead = (saved_at - now).total_seconds()
+        if ahead > BACKWARD_TOLERANCE_S:
+            raise StateError(f"it was saved {_ago(ahead)} in the future ({saved_at.isoformat()}); "
+                             "was the clock set back?")
+        for kind, k in saved["kinds"].items():
+            if kind not in self._states:
+                continue  # switched off since
+            st = _KindState(anchor=k["anchor"], due=k["due"], rotation=k["rotation"],
+                            late_by_user=k["snoozed"])
+            interval = self.settings.interval(kind)
+            if interval != k["interval_s"] and not st.late_by_user:  # changed meanwhile
+                st.due = st.anchor + _s(interval)
+            self._states[kind] = st
+        self._paused, self._paused_until = saved["paused"], saved["paused_until"]
+        self._sitting_since = min(saved["sitting_since"], now)
+        events: list[Event] = []
+        gap = max(0.0, -ahead)
+        start = min(saved["away_since"] or saved_at, saved_at)
+        self._away_floor = start
+        if gap > self.settings.natural_break_s or start < saved_at:
+            events.extend(self._end_away(start, max(now, start)))  # the gap was time away
+            for ev in events:
+                ev.detail["restart"] = True
+        if self.settings.working_hours is not None and self._hours_started(saved_at, now):
+            self._restart_all(now)
+            self._sitting_since = now
+        self._last_tick = now
+        return events
+
+    def _hours_started(self, after: datetime, until: datetime) -> bool:
+        """Whether working hours started in (after, until]."""
+        t = after
+        for _ in range(32):
+            edge = self._next_hours_edge(t)
+            if edge is None or edge > until:
+                return False
+            if self.in_working_hours(edge):
+                return True
+            t = edge
+        return True  # weeks apart: certainly
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -465,6 +680,64 @@ def _local(day, t: time, tz: tzinfo | None) -> datetime:
     naive = datetime.combine(day, t)
     aware = naive.astimezone() if tz is None else naive.replace(tzinfo=tz)
     return aware.astimezone(timezone.utc)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def _ago(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600} h {s % 3600 // 60} min" if s >= 3600 else \
+        f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+
+
+def _when(value: Any, what: str, optional: bool = False) -> datetime | None:
+    """An aware datetime from saved ISO text (StateError naming `what` otherwise)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise StateError(f"{what} is {value!r}, not a time")
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise StateError(f"{what} is {value!r}, not a time") from None
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise StateError(f"{what} {value!r} has no time zone")
+    return t
+
+
+def _parse_state(state: Any) -> dict[str, Any]:
+    """Saved state checked and converted, or StateError naming the first problem."""
+    if not isinstance(state, dict):
+        raise StateError("it is not a table of timers")
+    if state.get("version") != STATE_VERSION:
+        raise StateError(f"version {state.get('version')!r} is not {STATE_VERSION}")
+    kinds = state.get("kinds")
+    if not isinstance(kinds, dict):
+        raise StateError("kinds is missing")
+    out: dict[str, Any] = {"saved_at": _when(state.get("saved_at"), "saved_at"), "kinds": {}}
+    for kind, k in kinds.items():
+        if kind not in KINDS or not isinstance(k, dict):
+            raise StateError(f"kinds.{kind} is not a reminder kind's timer")
+        rotation, interval = k.get("rotation"), k.get("interval_s")
+        for name, value in (("rotation", rotation), ("interval_s", interval)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise StateError(f"kinds.{kind}.{name} is {value!r}, not a whole number")
+        anchor = _when(k.get("anchor"), f"kinds.{kind}.anchor")
+        due = _when(k.get("due"), f"kinds.{kind}.due")
+        assert anchor is not None and due is not None
+        if not timedelta(0) <= due - anchor <= timedelta(days=7):
+            raise StateError(f"kinds.{kind}: due {due.isoformat()} does not follow its anchor")
+        out["kinds"][kind] = {"anchor": anchor, "due": due, "rotation": rotation,
+                              "interval_s": interval, "snoozed": k.get("snoozed") is True}
+    if not isinstance(state.get("paused"), bool):
+        raise StateError(f"paused is {state.get('paused')!r}, not true or false")
+    out["paused"] = state["paused"]
+    out["paused_until"] = _when(state.get("paused_until"), "paused_until", optional=True)
+    out["away_since"] = _when(state.get("away_since"), "away_since", optional=True)
+    out["sitting_since"] = _when(state.get("sitting_since"), "sitting_since")
+    return out
 
 
 def _check_aware(dt: datetime) -> None:

@@ -6,7 +6,11 @@ text and is stored in SQLite and JSON as that text.
 Rules:
 - The engine produces the scheduling events (shown ... settings).
 - The app records every type in `RECORDED` in history; the others (`hours_start`,
-  `settings`) only steer the runtime.
+  `settings`, `hold`) only steer the runtime.
+- Sleep is recorded when it happens: `suspend` when the machine goes to sleep (logind's
+  signal; or, without one, on return with the gap it inferred, detail `gap_s`) and `wake` when
+  it is back (detail `asleep_s`). A locked screen is `away` from the moment it locks (detail
+  `reason` "locked").
 - Windows write their own events (`routine`, `checkin`). `safety_seen` is no longer written
   (the acknowledgement lives with the settings, in state.toml); old histories may hold it.
 """
@@ -26,11 +30,13 @@ class EventType(StrEnum):
     NATURAL = "natural"  # away long enough to count as a movement break
     AWAY = "away"
     SUSPEND = "suspend"  # the machine slept (or the clock jumped forward)
+    WAKE = "wake"  # the machine woke from sleep (a signal said so, or a tick gap showed it)
     CLOCK_JUMP = "clock_jump"  # the wall clock went back
     PAUSED = "paused"
     RESUMED = "resumed"
     HOURS_START = "hours_start"  # working hours began: every interval restarted
     SETTINGS = "settings"  # new settings applied live
+    HOLD = "hold"  # a hold reason (dnd, fullscreen, locked) began or ended: detail reason, on
     ROUTINE = "routine"  # a guided routine ran (written by the routine window)
     CHECKIN = "checkin"  # a comfort check-in (routine window)
     SAFETY_SEEN = "safety_seen"
@@ -38,7 +44,7 @@ class EventType(StrEnum):
 
 #: Types the app writes to history when the engine reports them.
 RECORDED: frozenset[EventType] = frozenset(EventType) - {EventType.HOURS_START,
-                                                        EventType.SETTINGS}
+                                                        EventType.SETTINGS, EventType.HOLD}
 #: Types a day's counts report (0 when none): everything that reaches history.
 COUNTED: tuple[EventType, ...] = tuple(t for t in EventType if t in RECORDED)
 #: The answers a person gives to a waiting reminder.

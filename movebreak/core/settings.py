@@ -14,6 +14,8 @@ Config layout (schema 1)::
     working_days = ["mon", "tue", "wed", "thu", "fri"]
     sound = false
     autostart = false
+    respect_dnd = true          # hold reminders while the desktop's do-not-disturb is on
+    hold_when_fullscreen = true # hold reminders while a full-screen window has focus
     keep_history_days = 365     # optional, 7 .. 3650; absent = keep every event
     [reminders.<kind>]          # one per id in catalog.KIND_IDS
     enabled = true
@@ -117,6 +119,8 @@ class Settings:
     routine_rounds: int = 1
     desk_only: bool = False
     keep_history_days: int | None = None
+    respect_dnd: bool = True
+    hold_when_fullscreen: bool = True
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.reminders if k not in KINDS]
@@ -144,6 +148,8 @@ class Settings:
                 self.routine_rounds,
                 self.desk_only,
                 self.keep_history_days,
+                self.respect_dnd,
+                self.hold_when_fullscreen,
             )
         )
 
@@ -414,6 +420,8 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "working_days": ("working_days", _DAYS),
     "sound": ("sound", _BOOL),
     "autostart": ("autostart", _BOOL),
+    "respect_dnd": ("respect_dnd", _BOOL),
+    "hold_when_fullscreen": ("hold_when_fullscreen", _BOOL),
     "keep_history_days": ("keep_history_days", _KEEP_DAYS),
 }
 

@@ -4,6 +4,12 @@ Pure (standard library only), immutable. The owner (see adapters/driver.py) buil
 `Status` after each tick or command and publishes it; the tray, tooltips, menus and the
 `status` control command read the latest one and never touch the engine or history.
 
+Hold reasons (why reminders wait) are named here once, in the order status names them:
+`HOLD_REASONS`. Under `COUNTING_HOLDS` (do not disturb, full screen) time still counts and
+reminders fall due and wait; under the others the countdowns stand still (away, screen
+locked: the time away does not count) or start again when the hold ends (paused, outside
+working hours), so readers show no countdown then (`Status.counting`).
+
 A snapshot holds absolute times (aware UTC). Relative figures ("in 12 min") depend on when it
 is read, so `to_json(now)` computes them at read time; `from_json` turns the JSON back into a
 `Status` (the CLI side of `movebreak status`).
@@ -18,6 +24,12 @@ from types import MappingProxyType
 from typing import Any
 
 from movebreak.core.catalog import KINDS
+
+#: Why reminders wait, in the order a status names them (the first one is "the" reason).
+HOLD_REASONS: tuple[str, ...] = ("paused", "locked", "away", "dnd", "fullscreen", "hours")
+#: Holds during which intervals keep counting: reminders fall due, wait, and one is shown when
+#: the last hold ends.
+COUNTING_HOLDS: frozenset[str] = frozenset({"dnd", "fullscreen"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class Status:
     pending: PendingStatus | None = None
     kinds: tuple[KindStatus, ...] = ()
     snooze_s: int = 600
+    holds: tuple[str, ...] = ()  # active hold reasons, in HOLD_REASONS order
+    held_until: datetime | None = None  # when the first hold ends by itself (pause, hours)
+    sitting_since: datetime | None = None  # start of the current sitting stretch
     # added by the app
     today: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     notifier: str | None = None
@@ -64,12 +79,14 @@ class Status:
     config: str | None = None
     config_problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # what a tray-only user must know (first menu lines)
+    hold_sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     pid: int | None = None
 
     def with_app(self, **fields: Any) -> Status:
         """A copy with the app's fields filled in (today's counts frozen read-only)."""
-        if "today" in fields:
-            fields["today"] = MappingProxyType(dict(fields["today"]))
+        for key in ("today", "hold_sources"):
+            if key in fields:
+                fields[key] = MappingProxyType(dict(fields[key]))
         for key in ("config_problems", "warnings"):
             if key in fields:
                 fields[key] = tuple(fields[key])
@@ -79,6 +96,17 @@ class Status:
     def state(self) -> str:
         """Icon variant: paused, waiting (a reminder waits for an answer) or normal."""
         return "paused" if self.paused else "waiting" if self.pending else "normal"
+
+    @property
+    def held(self) -> str | None:
+        """The reason reminders wait now (the first of `holds`), or None."""
+        return self.holds[0] if self.holds else None
+
+    @property
+    def counting(self) -> bool:
+        """Whether countdowns mean something now: no hold, or only holds under which time
+        counts (do not disturb, full screen)."""
+        return all(h in COUNTING_HOLDS for h in self.holds)
 
     def kind(self, kind: str) -> KindStatus | None:
         return next((k for k in self.kinds if k.kind == kind), None)
@@ -106,6 +134,10 @@ class Status:
                                "due": _iso(k.due), "in_s": in_s(k.due), "snoozed": k.snoozed}
                       for k in self.kinds},
             "snooze_s": self.snooze_s,
+            "held": self.held,
+            "holds": list(self.holds),
+            "held_until": _iso(self.held_until),
+            "sitting_since": _iso(self.sitting_since),
             "today": dict(self.today),
             "notifier": self.notifier,
             "tray": self.tray,
@@ -113,6 +145,7 @@ class Status:
             "config": self.config,
             "config_problems": list(self.config_problems),
             "warnings": list(self.warnings),
+            "hold_sources": dict(self.hold_sources),
             "pid": self.pid,
         }
 
@@ -137,11 +170,15 @@ class Status:
                                    snoozed=bool(k.get("snoozed")))
                         for kind, k in (data.get("kinds") or {}).items()),
             snooze_s=int(data.get("snooze_s", 600)),
+            holds=tuple(h for h in data.get("holds") or () if h in HOLD_REASONS),
+            held_until=_dt(data.get("held_until")),
+            sitting_since=_dt(data.get("sitting_since")),
         ).with_app(
             today=data.get("today") or {}, notifier=data.get("notifier"),
             tray=bool(data.get("tray")), tray_problem=data.get("tray_problem"),
             config=data.get("config"), config_problems=data.get("config_problems") or (),
-            warnings=data.get("warnings") or (), pid=data.get("pid"))
+            warnings=data.get("warnings") or (), hold_sources=data.get("hold_sources") or {},
+            pid=data.get("pid"))
 
 
 def _iso(t: datetime | None) -> str | None:

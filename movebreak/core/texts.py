@@ -21,27 +21,71 @@ def snooze_label(snooze_s: int) -> str:
     return f"Snooze {max(1, round(snooze_s / 60))} min"
 
 
+#: How the first line names each hold reason (core/status.py HOLD_REASONS), after "Held: ".
+HOLD_TEXT = {
+    "paused": "paused",
+    "locked": "screen locked",
+    "away": "away from the computer",
+    "dnd": "do not disturb",
+    "fullscreen": "full-screen window",
+    "hours": "outside working hours",
+}
+
+
 def next_due_text(status: Status, now: datetime, tz: tzinfo | None = None) -> str:
-    """One line for menus, tooltips and the CLI: what comes next and when."""
+    """One line for menus, tooltips and the CLI: what comes next and when, or why reminders
+    are held (no countdown then, except under holds during which time counts, where a due
+    reminder is named as waiting)."""
     if status.paused:
         if status.paused_until is not None:
             return f"Paused until {status.paused_until.astimezone(tz):%H:%M}"
         return "Paused"
+    held = status.held
+    if held is not None:
+        text = f"Held: {HOLD_TEXT[held]}"
+        if held == "hours" and status.held_until is not None:
+            text += f" (until {status.held_until.astimezone(tz):%a %H:%M})"
+        elif status.counting and status.next_kind is not None and status.next_due is not None \
+                and status.next_due <= now:
+            text += f" ({KINDS[status.next_kind].title} waits)"
+        return text
     if status.next_kind is None or status.next_due is None:
         return "No reminders enabled"
     secs = max(0, int((status.next_due - now).total_seconds()))
     return f"Next: {KINDS[status.next_kind].title} in {format_countdown(secs)}"
 
 
+def kind_countdown(status: Status, due: datetime, now: datetime) -> str:
+    """A kind's countdown ("in 12 min"), "due, held" under a counting hold, or "held" when
+    its countdown means nothing now (paused, away, locked, outside working hours)."""
+    if not status.counting:
+        return "held"
+    secs = max(0, (due - now).total_seconds())
+    if status.holds and secs == 0:
+        return "due, held"
+    return f"in {format_countdown(secs)}"
+
+
+def sitting_text(status: Status, now: datetime) -> str | None:
+    """ "Sitting for 25 min" (the current stretch without a movement break), or None."""
+    if status.sitting_since is None:
+        return None
+    secs = max(0, int((now - status.sitting_since).total_seconds()))
+    return f"Sitting for {format_countdown(secs)}"
+
+
 def status_lines(status: Status, now: datetime) -> list[str]:
-    """The left-click summary: next reminder, what waits, each kind's countdown, today."""
+    """The left-click summary: next reminder or why they are held, what waits, each kind's
+    countdown (none while they do not count down), the sitting stretch, today."""
     lines = [next_due_text(status, now)]
     if status.pending is not None:
         lines.append(f"Waiting: {status.pending.title}")
     for k in status.kinds:
         if k.enabled and k.due is not None:
-            secs = max(0, (k.due - now).total_seconds())
-            lines.append(f"{KINDS[k.kind].title}: in {format_countdown(secs)}")
+            lines.append(f"{KINDS[k.kind].title}: {kind_countdown(status, k.due, now)}")
+    sitting = sitting_text(status, now)
+    if sitting:
+        lines.append(sitting)
     lines.append("Today: " + ", ".join(
         f"{status.today.get(t, 0)} {t}" for t in ("done", "snoozed", "skipped", "natural")))
     return lines

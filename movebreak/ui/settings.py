@@ -408,13 +408,15 @@ class SettingsWindow:
         err.grid(row=0, column=7, sticky="w", padx=(self.px(6), 0))
         err.grid_remove()
 
-        for row, key in ((10, "general.sound"), (11, "general.autostart")):
+        switches = ("general.respect_dnd", "general.hold_when_fullscreen", "general.sound",
+                    "general.autostart")
+        for row, key in enumerate(switches, start=10):
             c = ttk.Checkbutton(card, text=FIELDS[key].label, variable=self._var(key),
                                 style="Switch.TCheckbutton")
             c.grid(row=row, column=0, columnspan=4, sticky="w",
                    pady=(self.px(8) if row == 10 else py, py))
             self.inputs[key] = c
-        for key in (hours_key, "general.sound", "general.autostart"):
+        for key in (hours_key, *switches):
             w = self.inputs[key]
             w.bind("<<TraverseIn>>", lambda _e, w=w: self.scroller.show(w), add="+")
         return card

@@ -89,6 +89,10 @@ def _build_fields() -> dict[str, Field]:
     fields += [
         Field("general.sound", "Play a sound with reminders", "bool"),
         Field("general.autostart", "Start movebreak when I log in", "bool"),
+        Field("general.respect_dnd", "Hold reminders during do not disturb", "bool",
+              "one is shown when do not disturb ends"),
+        Field("general.hold_when_fullscreen", "Hold reminders while a window is full screen",
+              "bool", "presentations, videos, video calls"),
         Field("routine.hold", "Hold each stretch", "choice", "seconds per hold",
               choices=tuple((str(n), f"{n} s") for n in HOLD_CHOICES)),
         Field("routine.rounds", "Times each side", "choice", "rounds of each stretch",
@@ -197,6 +201,8 @@ def form_state(settings: Settings) -> FormState:
         v[f"general.working_days.{day}"] = i in settings.working_days
     v["general.sound"] = settings.sound
     v["general.autostart"] = settings.autostart
+    v["general.respect_dnd"] = settings.respect_dnd
+    v["general.hold_when_fullscreen"] = settings.hold_when_fullscreen
     v["routine.hold"] = str(settings.routine_hold_s)
     v["routine.rounds"] = str(settings.routine_rounds)
     v["routine.desk_only"] = settings.desk_only
@@ -313,6 +319,8 @@ def to_settings(state: FormState) -> Settings:
         working_days=days,
         sound=bool(state.values["general.sound"]),
         autostart=bool(state.values["general.autostart"]),
+        respect_dnd=bool(state.values["general.respect_dnd"]),
+        hold_when_fullscreen=bool(state.values["general.hold_when_fullscreen"]),
         routine_hold_s=int(_field_value("routine.hold", state)[0]),
         routine_rounds=int(_field_value("routine.rounds", state)[0]),
         desk_only=bool(state.values["routine.desk_only"]),
