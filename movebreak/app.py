@@ -9,6 +9,13 @@ Thread contract (docs/ARCHITECTURE.md has the full table):
   order the engine produced them.
 - Readers (tray, tooltips, `status`) read the immutable `Status` the owner publishes after every
   job (`status()`); they never take a lock or touch SQLite.
+- Hold sources (adapters/holds/): watched ones report from their own thread through
+  `report_hold`, which submits to the owner; polled ones are read by the owner at its tick.
+  The owner passes both to the engine (`_on_hold`, `_sync_holds`), gated by the settings
+  `respect_dnd` and `hold_when_fullscreen`.
+- Timers survive a restart: the owner saves the engine's state (`storage.save_timers`) at most
+  once a minute from its tick, when the machine goes to sleep and at quit; `__init__` (main
+  thread, before any other thread runs) continues it, or reports why it cannot.
 - main thread: start-up, then the tray's loop (or a wait), then `shutdown()`.
 """
 
@@ -29,7 +36,7 @@ from movebreak.adapters.driver import Driver, DriverStopped, utcnow
 from movebreak.core import catalog, safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
-from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event
+from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event, StateError
 from movebreak.core.events import RECORDED, EventType
 from movebreak.core.status import Status
 from movebreak.core.texts import describe, snooze_label
@@ -38,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between delivery attempts while the notification server is away.
 RETRY_S = 5
+#: Seconds between saves of the timers (from the owner's tick; also at sleep and quit).
+SAVE_EVERY_S = 60
 #: Events after which the reminder's notification is taken off the screen.
 _WITHDRAW = {EventType.DONE, EventType.SNOOZED, EventType.SKIPPED, EventType.SUPERSEDED,
              EventType.NATURAL}
@@ -58,12 +67,13 @@ def say(text: str) -> None:
 class App:
     """The running instance. Construct, `start()`, then `run_forever()` on the main thread.
 
-    Tests build it in-process with an injected `clock`, `notifier`, `idle` source, `driver`
-    (e.g. one that runs commands inline and ticks on a simulated clock) and `launch`.
+    Tests build it in-process with an injected `clock`, `notifier`, `idle` source, `holds`
+    (an object like adapters.holds.Holds: `poll()`, `names()`, `close()`), `driver` (e.g.
+    one that runs commands inline and ticks on a simulated clock) and `launch`.
     """
 
     def __init__(self, config_path: Path, *, clock: Callable[[], datetime] = utcnow,
-                 tz=None, use_tray: bool = True, notifier=None, idle=None,
+                 tz=None, use_tray: bool = True, notifier=None, idle=None, holds=None,
                  driver: Callable[..., Any] = Driver,
                  launch: Callable[[list[str]], Any] = launcher.launch,
                  display: bool | None = None) -> None:
@@ -74,6 +84,9 @@ class App:
         self._use_tray = use_tray
         self._notifier = notifier
         self._idle = idle
+        self._holds = holds
+        self._hold_raw: dict[str, bool] = {}  # owner: what each source last said
+        self._saved_at: datetime | None = None  # owner: when the timers were last saved
         self._launch = launch
         self._display = launcher.display_available() if display is None else display
         self._serving = False
@@ -108,7 +121,7 @@ class App:
             if pruned.removed:
                 say(f"movebreak: {pruned.message}")
 
-        self.engine = Engine(self.settings, self.clock(), tz=tz, watchdog_s=watchdog_s())
+        self.engine, self._restored = self._restore_engine()
         self._status = self._build_status(self.clock())
         self.server = ipc.Server(self.runtime_dir, self.handle_command)
         self.driver = driver(tick=self._tick, plan=self._settle, watchdog_s=watchdog_s())
@@ -127,8 +140,34 @@ class App:
         self._serving = True
         self.driver.start(first=self._started)
 
+    def _restore_engine(self) -> tuple[Engine, list[Event]]:
+        """Main thread, before any other thread runs: continue the timers saved by the last
+        run, or start fresh and say why (a bad file is reported, never fatal)."""
+        now = self.clock()
+        problem = None
+        try:
+            saved = storage.load_timers()
+        except storage.StateFileError as e:
+            saved, problem = None, str(e)
+        if saved is not None:
+            try:
+                engine, events = Engine.from_state(self.settings, saved, now, tz=self.tz,
+                                                   watchdog_s=watchdog_s())
+            except StateError as e:
+                problem = f"{storage.timers_path()}: {e}"
+            else:
+                at = saved.get("saved_at", "?")
+                how = "the time away counted as a break" if events else \
+                    "countdowns continued"
+                say(f"movebreak: timers restored from the last run (saved {at}; {how})")
+                return engine, events
+        if problem:
+            say(f"movebreak: timers not restored: {problem}; every interval starts now")
+        return Engine(self.settings, now, tz=self.tz, watchdog_s=watchdog_s()), []
+
     def _started(self) -> None:
-        """Owner, first job: notifier and idle source, the start line, first-run safety."""
+        """Owner, first job: notifier, idle and hold sources, the start line, first-run
+        safety, the events of the gap since the last run."""
         if self._notifier is None:
             from movebreak.adapters.notify.select import choose_notifier
             self._notifier = choose_notifier(self.on_action)
@@ -139,10 +178,20 @@ class App:
         if self._idle is None:
             from movebreak.adapters.idle import choose_idle_source
             self._idle = choose_idle_source()
+        self._apply(self._restored)
+        self._restored = []
+        if self._holds is None:
+            from movebreak.adapters.holds import choose_holds
+            self._holds = choose_holds(self.report_hold, self.clock)
         tray = ("yes" if self._tray_shown else "watching for a tray host") if self.tray else \
             "no - " + (self.tray_problem or "disabled")
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
             f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
+        names = self._holds.names()
+        say("movebreak: reminders held during: " + "; ".join(
+            f"{what} ({names.get(reason, 'none')})" for reason, what in (
+                ("dnd", "do not disturb"), ("fullscreen", "full screen"),
+                ("locked", "screen lock"), ("sleep", "sleep"))))
         if storage.safety_acknowledged(self.config_path) is None:
             self._show_safety(True)
         self._tell_problems()
@@ -210,11 +259,18 @@ class App:
         self._stopped.set()
         if self._serving:
             self.server.stop()
+        if self._notifier is not None:  # the owner ran its first job: it is there to ask
+            try:
+                self._call(self._save_timers)
+            except Exception as e:  # noqa: BLE001 - a quit must never hang or fail on this
+                log.warning("timers not saved at quit: %s", e)
         self.driver.stop()
         if self._notifier is not None:
             self._notifier.stop()
         if self._idle is not None:
             self._idle.close()
+        if self._holds is not None:
+            self._holds.close()
         self.history.close()
         self.lock.release()
         say("movebreak stopped")
@@ -235,12 +291,19 @@ class App:
 
     # ------------------------------------------------------------------ owner: tick
     def _tick(self) -> None:
-        """Owner: poll idle, tick the engine, apply what it says, retry an undelivered one."""
+        """Owner: poll idle and the polled hold sources, tick the engine, apply what it says,
+        retry an undelivered one, save the timers now and then."""
         if self._notifier is None:  # the first job did not run (a quit during start-up)
             return
         self._maybe_reload()
         idle = self._idle.idle_seconds() if self._idle is not None else None
-        events = self.engine.tick(self.clock(), idle)
+        if self._holds is not None:
+            polled = self._holds.poll()
+            if polled:
+                self._hold_raw.update(polled)
+                self._apply(self._sync_holds(self.clock()))
+        now = self.clock()
+        events = self.engine.tick(now, idle)
         retry = self._undelivered
         if retry is not None and not any(e.type == EventType.SHOWN for e in events):
             self._undelivered = None
@@ -248,6 +311,50 @@ class App:
             if pending is not None and pending.id == retry.id:  # not answered meanwhile
                 self._deliver(retry)
         self._apply(events)
+        if self._saved_at is None or (now - self._saved_at).total_seconds() >= SAVE_EVERY_S \
+                or now < self._saved_at:
+            self._save_timers()
+
+    def _save_timers(self) -> None:
+        """Owner: save the engine's timers (atomically); a failure is logged, never fatal."""
+        now = self.clock()
+        self._saved_at = now
+        try:
+            storage.save_timers(self.engine.export_state(now))
+        except OSError as e:
+            log.warning("timers not saved: %s", e)
+
+    # ------------------------------------------------------------------ owner: holds
+    def report_hold(self, reason: str, on: bool, at: datetime | None = None) -> None:
+        """Any thread (a hold source's signal): hand the change to the owner, don't wait.
+        `reason`: dnd, fullscreen, locked, or sleep (on = going to sleep, off = woken)."""
+        self.submit(self._on_hold, reason, bool(on), at or self.clock())
+
+    def _on_hold(self, reason: str, on: bool, at: datetime) -> None:
+        """Owner: a hold source changed. Sleep is recorded when it happens (and the timers
+        saved); the others go through `_sync_holds`. When a hold ends, tick at once so a
+        held reminder is shown now."""
+        if reason == "sleep":
+            self._apply(self.engine.sleep(at) if on else self.engine.wake(at))
+            if on:
+                self._save_timers()
+        else:
+            self._hold_raw[reason] = on
+            self._apply(self._sync_holds(at))
+        if not on:
+            self._tick()
+
+    def _hold_wanted(self, reason: str) -> bool:
+        return {"dnd": self.settings.respect_dnd,
+                "fullscreen": self.settings.hold_when_fullscreen}.get(reason, True)
+
+    def _sync_holds(self, at: datetime) -> list[Event]:
+        """Owner: tell the engine each reported hold the settings let through."""
+        events: list[Event] = []
+        for reason in ("dnd", "fullscreen", "locked"):
+            on = self._hold_raw.get(reason, False) and self._hold_wanted(reason)
+            events += self.engine.set_hold(reason, on, at)
+        return events
 
     def _redeliver(self) -> None:
         """Owner: a notification server appeared; show a reminder that found none."""
@@ -284,8 +391,10 @@ class App:
         except Exception as e:  # a locked database must not stop the status
             log.warning("history: today's counts unavailable: %s", e)
             today = dict(self._status.today) if hasattr(self, "_status") else {}
+        holds = self._holds.names() if self._holds is not None else {}
         return self.engine.status(now).with_app(
             today=today, notifier=self._notifier.name if self._notifier else None,
+            hold_sources=holds,
             tray=self._tray_shown, tray_problem=None if self._tray_shown else self.tray_problem,
             config=str(self.config_path), config_problems=self.config_problems,
             warnings=self._warnings(), pid=os.getpid())
@@ -346,6 +455,9 @@ class App:
             if ev.type == EventType.NATURAL:
                 say(f"[{self._stamp(ev.at)}] natural break recorded "
                     f"(away {format_duration(int(ev.detail.get('away_s', 0)))})")
+            elif ev.type == EventType.HOLD:
+                log.info("hold %s %s", ev.detail.get("reason"),
+                         "on" if ev.detail.get("on") else "off")
 
     def _record(self, type_: str, kind: str | None, at: datetime, detail=None) -> None:
         """Owner: write one history event; a locked or failing database drops it, never the
@@ -415,6 +527,7 @@ class App:
         self._report_config(result)
         self.settings = result.settings
         self._apply(self.engine.apply_settings(result.settings, self.clock()))
+        self._apply(self._sync_holds(self.clock()))
         self._tell_problems()
         self._apply_sound()
         return {"problems": self.config_problems,

@@ -256,21 +256,26 @@ def cmd_status(args) -> int:
         print(json.dumps(data, indent=2, sort_keys=True))
         return EXIT_OK
     from movebreak.core.status import Status
-    from movebreak.core.texts import next_due_text
+    from movebreak.core.texts import kind_countdown, next_due_text, sitting_text
     st, now = Status.from_json(data), datetime.now(timezone.utc)
     print(f"movebreak (PID {st.pid}): {next_due_text(st, now)}")
-    if st.away:
-        print("  away from the computer: reminders held until you are back")
+    if len(st.holds) > 1:
+        from movebreak.core.texts import HOLD_TEXT
+        print("  also held by: " + ", ".join(HOLD_TEXT[h] for h in st.holds[1:]))
     if st.pending is not None:
         print(f"  waiting for an answer: {st.pending.title}")
     for k in st.kinds:
         title = KINDS[k.kind].title
         if k.enabled and k.due is not None:
             snz = " (snoozed)" if k.snoozed else ""
-            left = format_countdown(max(0, int((k.due - now).total_seconds())))
-            print(f"  {title:<16} in {left:>12}  at {k.due.astimezone():%H:%M:%S}{snz}")
+            left = kind_countdown(st, k.due, now)
+            at = f"  at {k.due.astimezone():%H:%M:%S}" if st.counting else ""
+            print(f"  {title:<16} {left:>15}{at}{snz}")
         else:
             print(f"  {title:<16} off")
+    sitting = sitting_text(st, now)
+    if sitting:
+        print(f"  {sitting.lower()}")
     print("  today: " + ", ".join(f"{st.today.get(t, 0)} {t}" for t in
                                   ("shown", "done", "snoozed", "skipped", "natural")))
     for problem in st.config_problems:

@@ -9,6 +9,10 @@ that saves the context menu it is given (`#Snooze 10 min (Title) [id,key]` lines
 prints the first line whose label contains the wanted text; `press_action()` sets that
 text and runs `dunstctl context`.
 
+`start_system_bus()` adds a second private bus standing in for the system bus (for logind
+stand-ins; DESKTOP-TESTING.md: "a second dbus-daemon --session exported as
+DBUS_SYSTEM_BUS_ADDRESS stands in for it"); its address is `system_bus_address`.
+
 The bus is started with its own config file (no service directories) instead of
 `--session`, so killing dunst really leaves the bus without a notification server: with
 the system's service files the bus would re-activate dunst on the next Notify call.
@@ -166,6 +170,8 @@ class DesktopRig:
         self.runtime_dir: Path | None = None
         self._xvfb: subprocess.Popen | None = None
         self._bus: subprocess.Popen | None = None
+        self._system_bus: subprocess.Popen | None = None
+        self.system_bus_address: str | None = None
         self._dunst: subprocess.Popen | None = None
         self._trayer: subprocess.Popen | None = None
         self._extra: list[subprocess.Popen] = []
@@ -209,7 +215,7 @@ class DesktopRig:
         for proc in reversed(self._extra):
             self._terminate(proc)
         self._extra.clear()
-        for attr in ("_trayer", "_dunst", "_bus", "_xvfb"):
+        for attr in ("_trayer", "_dunst", "_system_bus", "_bus", "_xvfb"):
             proc = getattr(self, attr)
             setattr(self, attr, None)
             if proc is not None:
@@ -220,6 +226,7 @@ class DesktopRig:
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp = self.display = self.bus_address = self.runtime_dir = None
+        self.system_bus_address = None
 
     @staticmethod
     def _terminate(proc: subprocess.Popen, timeout: float = 3.0) -> None:
@@ -291,30 +298,43 @@ class DesktopRig:
                 self.ready_timeout, f"Xvfb {self.display} answering xdpyinfo")
 
     def _start_bus(self) -> None:
-        assert self.tmp is not None
-        sock = self.tmp / "bus"
-        services = self.tmp / "dbus-services"  # empty: no bus activation
-        services.mkdir()
-        conf = self.tmp / "bus.conf"
-        conf.write_text(_BUS_CONF.format(socket=sock, servicedir=services))
-        self._bus = self._spawn(
-            "dbus",
-            [_need("dbus-daemon"), f"--config-file={conf}", "--nofork", "--nopidfile",
-             "--print-address=1"],
-            stdout=subprocess.PIPE)
-        assert self._bus.stdout is not None
-        fd = self._bus.stdout.fileno()
-        if not select.select([fd], [], [], self.ready_timeout)[0]:
-            raise RuntimeError("desktop rig: dbus-daemon printed no address: "
-                               + _tail(self.tmp / "dbus.log"))
-        line = self._bus.stdout.readline().decode().strip()
-        if not line.startswith("unix:"):
-            raise RuntimeError(f"desktop rig: dbus-daemon said {line!r}: "
-                               + _tail(self.tmp / "dbus.log"))
-        self.bus_address = line
+        self._bus, self.bus_address = self._bus_daemon("dbus", "bus")
         self.wait_for(lambda: self._dbus_send("org.freedesktop.DBus", "/org/freedesktop/DBus",
                                               "org.freedesktop.DBus.GetId") is not None,
                       self.ready_timeout, "the private bus to answer")
+
+    def start_system_bus(self) -> str:
+        """A second private bus standing in for the system bus (started once); its address."""
+        if self._system_bus is None or self._system_bus.poll() is not None:
+            self._system_bus, self.system_bus_address = self._bus_daemon("system-dbus",
+                                                                        "system-bus")
+        assert self.system_bus_address is not None
+        return self.system_bus_address
+
+    def _bus_daemon(self, name: str, socket: str) -> tuple[subprocess.Popen, str]:
+        """A dbus-daemon (log `name`.log) listening on `socket` in the rig's folder, with its
+        own config (no service files: no bus activation)."""
+        assert self.tmp is not None
+        sock = self.tmp / socket
+        services = self.tmp / "dbus-services"  # empty: no bus activation
+        services.mkdir(exist_ok=True)
+        conf = self.tmp / f"{name}.conf"
+        conf.write_text(_BUS_CONF.format(socket=sock, servicedir=services))
+        proc = self._spawn(
+            name,
+            [_need("dbus-daemon"), f"--config-file={conf}", "--nofork", "--nopidfile",
+             "--print-address=1"],
+            stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        if not select.select([fd], [], [], self.ready_timeout)[0]:
+            raise RuntimeError("desktop rig: dbus-daemon printed no address: "
+                               + _tail(self.tmp / f"{name}.log"))
+        line = proc.stdout.readline().decode().strip()
+        if not line.startswith("unix:"):
+            raise RuntimeError(f"desktop rig: dbus-daemon said {line!r}: "
+                               + _tail(self.tmp / f"{name}.log"))
+        return proc, line
 
     def _write_dunst_config(self) -> None:
         assert self.tmp is not None

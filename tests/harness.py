@@ -7,7 +7,11 @@
 - `RecordingNotifier`: a notifier that records what was shown and withdrawn, and presses
   buttons the way a notification server's callback would (`press`).
 - `FakeIdle`: an idle source the test sets (`idle.seconds = ...`).
-- `AppHarness`: builds an `App` in a temp folder with all of the above.
+- `FakeHolds`: the hold sources (adapters/holds/): `holds.polled[...] = ...` is what a polled
+  source (X11 full screen) says at the next tick; a watched one's signal is
+  `app.report_hold(reason, on)` (`AppHarness.signal`), as the D-Bus thread would call it.
+- `AppHarness`: builds an `App` in a temp folder with all of the above (`notifier=` and
+  `holds=` put real ones in; `holds="real"` lets the app choose the real hold sources).
 
 The real driver, notifier, idle sources and tray are proven separately (test_driver.py and the
 real-desktop smoke tests); this harness is for the app's behaviour.
@@ -148,12 +152,33 @@ class FakeIdle:
     def close(self) -> None: ...
 
 
+class FakeHolds:
+    """Polled hold states the test sets, read by the app at each tick like X11 full screen."""
+
+    def __init__(self) -> None:
+        self.polled: dict[str, bool] = {}
+        self.polls = 0
+        self.closed = False
+
+    def poll(self) -> dict[str, bool]:
+        self.polls += 1
+        return dict(self.polled)
+
+    def names(self) -> dict[str, str]:
+        return {"dnd": "fake (signal)", "fullscreen": "fake (polled)",
+                "locked": "fake (signal)", "sleep": "fake (signal)"}
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class AppHarness:
     """The real App with the fakes above, in `tmp`. Use as a context manager."""
 
     def __init__(self, tmp: Path, monkeypatch, config: str = "",
                  start: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
-                 safety_seen: bool = True, display: bool = True) -> None:
+                 safety_seen: bool = True, display: bool = True, notifier=None,
+                 holds=None) -> None:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir(exist_ok=True)
         monkeypatch.setenv("MOVEBREAK_CONFIG_DIR", str(tmp / "cfg"))
@@ -164,11 +189,14 @@ class AppHarness:
         self.config_path = tmp / "cfg" / "config.toml"
         self.config_path.write_text(config)
         self.clock = FakeClock(start)
-        self.notifier = RecordingNotifier()
+        self.notifier = notifier or RecordingNotifier()
         self.idle = FakeIdle()
+        self.holds = FakeHolds() if holds is None else holds
         self.launched: list[list[str]] = []
         self.app = App(self.config_path, clock=self.clock, tz=UTC, use_tray=False,
-                       notifier=self.notifier, idle=self.idle, driver=InlineDriver,
+                       notifier=self.notifier, idle=self.idle,
+                       holds=None if holds == "real" else self.holds,
+                       driver=InlineDriver,
                        launch=self.launched.append, display=display)
         self.notifier.on_action = self.app.on_action
         self.driver: InlineDriver = self.app.driver
@@ -193,6 +221,10 @@ class AppHarness:
         driver's watchdog notices and ticks, as it does within its period."""
         self.clock.set(self.clock() + timedelta(**delta))
         self.driver.submit(self.app._tick)
+
+    def signal(self, reason: str, on: bool) -> None:
+        """A hold source's signal (do not disturb, screen lock, sleep) arriving now."""
+        self.app.report_hold(reason, on)
 
     # ---- reading ---------------------------------------------------------------
     def events(self, *types: str) -> list[dict]:

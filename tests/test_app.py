@@ -4,10 +4,13 @@ the desktop, whose real adapters have their own smoke tests."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from harness import AppHarness
+
+from movebreak.adapters import storage
 
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -303,3 +306,151 @@ def test_a_corrupt_history_moved_aside_is_told_once_and_in_the_menu_lines(tmp_pa
         assert len(told) == 1
         assert any(w.startswith("History: ") for w in h.app.status().warnings)
     assert list((tmp_path / "data").glob("history.sqlite3.*"))  # kept aside, not deleted
+
+
+# ---------------------------------------------------------------------- holds
+def test_reminder_held_during_dnd_shows_once_after(h):
+    h.signal("dnd", True)
+    h.advance(hours=1)
+    assert h.notifier.shown == []  # move, posture and stretch all fell due meanwhile
+    st = h.command("status")
+    assert st["held"] == "dnd" and st["holds"] == ["dnd"]
+    assert st["hold_sources"]["dnd"] == "fake (signal)"
+    from movebreak.core.texts import next_due_text
+    assert next_due_text(h.app.status(), h.clock(), UTC) == \
+        "Held: do not disturb (Time to move waits)"
+    h.signal("dnd", False)
+    assert h.notifier.kinds() == ["move"]  # at once, and only one
+    h.advance(minutes=9)
+    assert h.notifier.kinds() == ["move"]  # the others follow their intervals
+    shown = h.events("shown")
+    assert shown[0]["detail"]["held_by"] == "dnd"
+    assert set(shown[0]["detail"]["also_due"]) == {"posture", "stretch"}
+    assert not h.events("hold")  # holds steer the runtime; history keeps what the user did
+
+
+def test_respect_dnd_off_shows_reminders_and_turning_it_on_holds_at_once(tmp_path, monkeypatch):
+    cfg = '[general]\nrespect_dnd = false\n[reminders.move]\ninterval = "10m"\n'
+    with AppHarness(tmp_path, monkeypatch, cfg) as h:
+        h.signal("dnd", True)
+        h.advance(minutes=10)
+        assert h.notifier.kinds() == ["move"]
+        h.config_path.write_text(cfg.replace("false", "true"))
+        h.command("reload")
+        assert h.app.status().held == "dnd"
+        h.advance(minutes=10)
+        assert h.notifier.kinds() == ["move"]
+
+
+def test_full_screen_is_polled_at_the_tick_and_held_until_it_ends(h):
+    h.holds.polled["fullscreen"] = True
+    polls = h.holds.polls
+    h.advance(minutes=15)
+    assert h.notifier.shown == [] and h.app.status().held == "fullscreen"
+    ticks = h.holds.polls - polls
+    assert 15 * 2 - 2 <= ticks <= 15 * 2 + 2  # at the tick (every 30 s), not more often
+    h.holds.polled["fullscreen"] = False
+    h.advance(seconds=30)  # noticed at the next tick
+    assert h.notifier.kinds() == ["move"]
+
+
+def test_hold_when_fullscreen_off_ignores_full_screen(tmp_path, monkeypatch):
+    cfg = '[general]\nhold_when_fullscreen = false\n[reminders.move]\ninterval = "10m"\n'
+    with AppHarness(tmp_path, monkeypatch, cfg) as h:
+        h.holds.polled["fullscreen"] = True
+        h.advance(minutes=10)
+        assert h.notifier.kinds() == ["move"] and h.app.status().holds == ()
+
+
+def test_screen_lock_is_away_and_a_long_one_is_a_natural_break(h):
+    h.advance(minutes=5)
+    h.signal("locked", True)
+    assert h.command("status")["held"] == "locked"
+    away = h.events("away")
+    assert len(away) == 1 and away[0]["at"] == T0 + timedelta(minutes=5)
+    assert away[0]["detail"]["reason"] == "locked"
+    h.advance(minutes=20)
+    assert h.notifier.shown == []
+    h.signal("locked", False)
+    natural = h.events("natural")
+    assert len(natural) == 1 and natural[0]["detail"]["away_s"] == 20 * 60
+    assert h.app.status().kind("move").due == T0 + timedelta(minutes=35)
+    assert h.app.status().holds == ()
+
+
+def test_sleep_and_wake_are_recorded_when_they_happen_and_save_the_timers(h):
+    h.advance(minutes=5)
+    h.signal("sleep", True)
+    saved = json.loads(storage.timers_path().read_text())
+    assert saved["saved_at"] == (T0 + timedelta(minutes=5)).isoformat()
+    h.clock.set(T0 + timedelta(hours=2))  # the machine sleeps: nothing runs
+    h.signal("sleep", False)
+    types = [(e["type"], e["at"]) for e in h.events("suspend", "wake", "natural")]
+    assert types == [("suspend", T0 + timedelta(minutes=5)), ("wake", T0 + timedelta(hours=2)),
+                     ("natural", T0 + timedelta(hours=2))]
+    h.advance(seconds=30)
+    assert len(h.events("suspend")) == 1  # the tick-gap fallback did not record it again
+
+
+# ---------------------------------------------------------------------- restart
+def test_timers_are_saved_at_most_once_a_minute(h):
+    path = storage.timers_path()
+    h.advance(minutes=5, seconds=10)
+    saved_at = datetime.fromisoformat(json.loads(path.read_text())["saved_at"])
+    assert timedelta(0) <= h.clock() - saved_at <= timedelta(minutes=1)
+    writes = []
+    real = storage.save_timers
+    storage.save_timers = lambda data: writes.append(data) or real(data)
+    try:
+        h.advance(minutes=10)
+    finally:
+        storage.save_timers = real
+    assert 9 <= len(writes) <= 11
+
+
+def test_quit_and_restart_soon_continues_the_countdowns(tmp_path, monkeypatch, capsys):
+    cfg = '[reminders.move]\ninterval = "10m"\n'
+    with AppHarness(tmp_path, monkeypatch, cfg) as h:
+        h.advance(minutes=4)
+        h.command("snooze", duration="5m", kind="posture")
+        before = h.command("status")["kinds"]
+    restart = T0 + timedelta(minutes=4, seconds=20)
+    with AppHarness(tmp_path, monkeypatch, cfg, start=restart) as h:
+        after = h.command("status")["kinds"]
+        for kind in ("move", "posture", "stretch"):
+            assert after[kind]["due"] == before[kind]["due"]
+        assert after["posture"]["snoozed"] is True
+        assert "countdowns continued" in capsys.readouterr().out
+        h.advance(minutes=6)
+        assert [r.due for r in h.notifier.shown] == [T0 + timedelta(minutes=10)]
+        assert not h.events("natural")
+
+
+def test_restart_after_longer_than_a_natural_break_records_time_away(tmp_path, monkeypatch):
+    with AppHarness(tmp_path, monkeypatch, "") as h:
+        h.advance(minutes=15)
+        posture_left = h.app.status().kind("posture").due - h.clock()
+    restart = T0 + timedelta(minutes=45)
+    with AppHarness(tmp_path, monkeypatch, "", start=restart) as h:
+        natural = h.events("natural")
+        assert len(natural) == 1 and natural[0]["at"] == restart
+        assert natural[0]["detail"]["away_s"] == 30 * 60 and natural[0]["detail"]["restart"]
+        st = h.app.status()
+        assert st.kind("move").due == restart + timedelta(minutes=30)
+        assert st.kind("posture").due - restart == posture_left
+
+
+@pytest.mark.parametrize("content,why", [
+    ("{broken", "is not JSON"),
+    (json.dumps({"version": 1, "saved_at": (T0 + timedelta(days=1)).isoformat(), "kinds": {},
+                 "paused": False, "sitting_since": T0.isoformat()}), "in the future"),
+])
+def test_corrupt_or_future_timers_are_reported_and_ignored(tmp_path, monkeypatch, capsys,
+                                                           content, why):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "timers.json").write_text(content)
+    with AppHarness(tmp_path, monkeypatch, "") as h:
+        out = capsys.readouterr().out
+        assert "timers not restored" in out and why in out
+        assert h.app.status().kind("move").due == T0 + timedelta(minutes=30)  # fresh
+    assert json.loads((tmp_path / "data" / "timers.json").read_text())["version"] == 1

@@ -432,14 +432,18 @@ def _lock(path: Path) -> filelock.FileLock:
     return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
 
 
-def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False) -> None:
-    """Write `data` to a temp file beside `path`, fsync, then rename over (or link to) `path`."""
+def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False,
+                  sync: bool = True) -> None:
+    """Write `data` to a temp file beside `path`, fsync, then rename over (or link to) `path`.
+    `sync=False` skips both fsyncs: the file is still never half written, but a power cut may
+    leave the previous version (for state that is rewritten every minute)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         if exclusive and hasattr(os, "link"):
             os.link(tmp, path)  # raises FileExistsError instead of replacing a file
@@ -450,7 +454,8 @@ def _atomic_write(path: Path, data: bytes, mode: int, exclusive: bool = False) -
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-    _fsync_dir(path.parent)
+    if sync:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -591,13 +596,15 @@ def load_timers(path: str | os.PathLike | None = None) -> dict | None:
 
 
 def save_timers(data: dict, path: str | os.PathLike | None = None) -> Path:
-    """Write the timers atomically (temp file, fsync, rename; mode 0600). Raises OSError.
-    Only the running instance writes it (it holds the instance lock), so no file lock."""
+    """Write the timers atomically (temp file, rename; mode 0600). Raises OSError. Not
+    fsynced: it is rewritten every minute, and a file lost to a power cut only means the
+    countdowns start afresh. Only the running instance writes it (it holds the instance
+    lock), so no file lock."""
     import json
     path = Path(path) if path is not None else timers_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"),
-                  mode=0o600)
+                  mode=0o600, sync=False)
     return path
 
 

@@ -1,8 +1,9 @@
-"""A few X11 requests through libxcb (ctypes): the screen saver's idle counter and the owner of
-a selection. Why not python-xlib: GTK already has libX11/libxcb in the process, and
-python-xlib's `Display` imports and initialises a module per server extension (about 2.7 MiB
-of memory for an idle counter); why not libX11: its I/O error handler ends the process when the
-server goes away, while xcb just marks the connection as broken.
+"""A few X11 requests through libxcb (ctypes): the screen saver's idle counter, the owner of
+a selection, atoms and window properties (the focused window's full-screen state). Why not
+python-xlib: GTK already has libX11/libxcb in the process, and python-xlib's `Display`
+imports and initialises a module per server extension (about 2.7 MiB of memory for an idle
+counter); why not libX11: its I/O error handler ends the process when the server goes away,
+while xcb just marks the connection as broken.
 
 `XcbConnection(display)` is one connection; not thread-safe (callers hold their own lock).
 Raises `XcbError` when the library is missing or the display cannot be opened; a request on a
@@ -76,6 +77,8 @@ def _load() -> Any:
         ("xcb_intern_atom_reply", p, [p, _Cookie, perr]),
         ("xcb_get_selection_owner", _Cookie, [p, u32]),
         ("xcb_get_selection_owner_reply", p, [p, _Cookie, perr]),
+        ("xcb_get_property", _Cookie, [p, u8, u32, u32, u32, u32, u32]),
+        ("xcb_get_property_reply", p, [p, _Cookie, perr]),
         ("xcb_send_request", ctypes.c_uint, [p, ctypes.c_int, ctypes.POINTER(_Iovec),
                                              ctypes.POINTER(_ProtocolRequest)]),
         ("xcb_wait_for_reply", p, [p, ctypes.c_uint, perr]),
@@ -113,8 +116,9 @@ class XcbConnection:
         """Whether the connection failed (server gone, protocol error); closed counts too."""
         return self._conn is None or bool(self._lib.xcb_connection_has_error(self._conn))
 
-    def _reply(self, fetch: Any, cookie: Any, size: int, what: str) -> bytes:
-        """`size` bytes of the reply `fetch(conn, cookie, &error)` gives; both freed here."""
+    def _reply(self, fetch: Any, cookie: Any, size: int | None, what: str) -> bytes:
+        """`size` bytes of the reply `fetch(conn, cookie, &error)` gives (None: the whole
+        reply, 32 bytes plus its length field in 4-byte units); both freed here."""
         error = ctypes.c_void_p()
         ptr = fetch(self._live(), cookie, ctypes.byref(error))
         if error.value:
@@ -124,6 +128,8 @@ class XcbConnection:
         if not ptr:
             raise XcbError(f"{what}: no reply" + (" (connection broken)" if self.broken else ""))
         try:
+            if size is None:
+                size = 32 + 4 * struct.unpack_from("=I", ctypes.string_at(ptr, 8), 4)[0]
             return ctypes.string_at(ptr, size)
         finally:
             _libc.free(ptr)
@@ -164,14 +170,32 @@ class XcbConnection:
         data = self._reply(self._lib.xcb_wait_for_reply, seq, 32, "ScreenSaverQueryInfo")
         return struct.unpack_from("=I", data, 16)[0]  # ms_since_user_input
 
+    def atom(self, name: str) -> int:
+        """The atom called `name`, or 0 if no client ever created it (only-if-exists: asking
+        never creates one)."""
+        conn = self._live()
+        raw = name.encode()
+        data = self._reply(self._lib.xcb_intern_atom_reply,
+                           self._lib.xcb_intern_atom(conn, 1, len(raw), raw), 12,
+                           f"InternAtom {name}")
+        return struct.unpack_from("=I", data, 8)[0]
+
+    def property_values(self, window: int, prop: int, max_values: int = 64) -> list[int]:
+        """The 32-bit values of a window property (e.g. WINDOW or ATOM lists); [] when the
+        window does not have it. Raises XcbError for a window that does not exist."""
+        data = self._reply(self._lib.xcb_get_property_reply,
+                           self._lib.xcb_get_property(self._live(), 0, window, prop, 0, 0,
+                                                      max_values), None,
+                           f"GetProperty {prop} of window {window:#x}")
+        fmt, value_len = data[1], struct.unpack_from("=I", data, 16)[0]
+        if fmt != 32 or not value_len:
+            return []
+        return list(struct.unpack_from(f"={value_len}I", data, 32))
+
     def selection_owner(self, selection: str) -> int:
         """The window owning selection `selection` (0: none), e.g. "_NET_SYSTEM_TRAY_S0"."""
         conn = self._live()
-        name = selection.encode()
-        atom_data = self._reply(self._lib.xcb_intern_atom_reply,
-                                self._lib.xcb_intern_atom(conn, 1, len(name), name), 12,
-                                f"InternAtom {selection}")
-        atom = struct.unpack_from("=I", atom_data, 8)[0]
+        atom = self.atom(selection)
         if not atom:
             return 0  # only_if_exists: an atom nobody created has no owner
         data = self._reply(self._lib.xcb_get_selection_owner_reply,

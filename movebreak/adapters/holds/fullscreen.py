@@ -1,0 +1,115 @@
+"""Full screen: whether the focused window fills the screen (a presentation, a video, a call).
+
+Rules:
+- X11 (any EWMH window manager: GNOME on Xorg, Xfce, KDE on X11, i3, Openbox...): the window
+  in the root's `_NET_ACTIVE_WINDOW` has `_NET_WM_STATE_FULLSCREEN` in its `_NET_WM_STATE`.
+  Read through libxcb (adapters/xcb.py), two round trips, nothing loaded that GTK has not.
+- X11 has no cheap change signal for "the focused window's state", so this source is polled:
+  by the owner at its tick (at most every 30 s, and at every due time, so a reminder is never
+  shown over a full-screen window), never on a heartbeat of its own.
+- Wayland keeps other programs' windows private: on GNOME (and any Wayland session) there is no
+  way to know; `why` says so and do not disturb covers meetings and presentations there. Under
+  Wayland, X11's view (XWayland) only shows X clients, so it is not used.
+- No window manager (a bare X server) or no active window: not full screen.
+- Threads: built, polled and closed on the owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from movebreak.adapters.xcb import XcbError
+
+
+class FullscreenUnavailable(Exception):
+    """No full-screen source here; the message says why (for `doctor`)."""
+
+
+class X11Fullscreen:
+    """Polled X11 full-screen source (reason "fullscreen")."""
+
+    name = "x11"
+    reasons = ("fullscreen",)
+
+    def __init__(self, display: str | None = None) -> None:
+        self.display_name = display or os.environ.get("DISPLAY", "")
+        if not self.display_name:
+            raise FullscreenUnavailable("DISPLAY is not set")
+        from movebreak.adapters.xcb import XcbConnection
+        self._connection_class = XcbConnection
+        self._lock = threading.Lock()  # `doctor` may call from another thread
+        self._conn = None
+        self._atoms: dict[str, int] = {}
+        try:
+            self._conn = XcbConnection(self.display_name)
+        except XcbError as e:
+            raise FullscreenUnavailable(f"X display {self.display_name}: {e}") from e
+
+    def describe(self) -> str:
+        return f"x11 (_NET_WM_STATE_FULLSCREEN of _NET_ACTIVE_WINDOW on {self.display_name})"
+
+    def _atom(self, name: str) -> int:
+        atom = self._atoms.get(name, 0)
+        if not atom:  # 0 is not cached: a window manager may create it later
+            atom = self._conn.atom(name)
+            if atom:
+                self._atoms[name] = atom
+        return atom
+
+    def fullscreen(self) -> bool | None:
+        """Whether the focused window is full screen; None if the X server cannot be asked."""
+        with self._lock:
+            for _attempt in range(2):
+                try:
+                    if self._conn is None:
+                        self._conn = self._connection_class(self.display_name)
+                    return self._ask()
+                except XcbError:
+                    if self._conn is not None and not self._conn.broken:
+                        return False  # e.g. the active window closed meanwhile (BadWindow)
+                    self._drop()
+            return None
+
+    def _ask(self) -> bool:
+        active_atom = self._atom("_NET_ACTIVE_WINDOW")
+        full = self._atom("_NET_WM_STATE_FULLSCREEN")
+        state = self._atom("_NET_WM_STATE")
+        if not (active_atom and full and state):
+            return False  # no EWMH window manager has ever run here
+        active = self._conn.property_values(self._conn.root, active_atom, 1)
+        if not active or not active[0]:
+            return False
+        return full in self._conn.property_values(active[0], state)
+
+    def poll(self) -> dict[str, bool]:
+        """Owner, at its tick: {"fullscreen": state} ({} when the X server cannot be asked)."""
+        on = self.fullscreen()
+        return {} if on is None else {"fullscreen": on}
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+
+def wayland_session() -> bool:
+    return os.environ.get("XDG_SESSION_TYPE", "").lower() == "wayland" \
+        or bool(os.environ.get("WAYLAND_DISPLAY"))
+
+
+def choose_fullscreen() -> X11Fullscreen:
+    """The full-screen source for this session; FullscreenUnavailable says why there is none."""
+    if sys.platform in ("darwin", "win32"):
+        raise FullscreenUnavailable(f"not available on {sys.platform}")
+    if wayland_session():
+        desktop = os.environ.get("XDG_CURRENT_DESKTOP", "") or "this desktop"
+        raise FullscreenUnavailable(
+            f"Wayland ({desktop}) does not tell other programs which window is full screen; "
+            "turn on do not disturb for meetings and presentations")
+    return X11Fullscreen()
