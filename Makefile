@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 # Desktop pieces the real-desktop tests drive (see shared DESKTOP-TESTING facts in README).
 APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
-            fonts-dejavu-core systemd faketime desktop-file-utils \
+            fonts-dejavu-core systemd faketime desktop-file-utils openbox wmctrl \
             xfce4-panel xfce4-notifyd xfconf \
             gnome-shell gnome-shell-extension-appindicator gjs dconf-service libglib2.0-bin
 # What the tray (pystray gtk backend via PyGObject) and the Tk windows need.

@@ -1,4 +1,5 @@
-"""`movebreak doctor`: what works on this machine and why (tray, notifications, idle, paths).
+"""`movebreak doctor`: what works on this machine and why (tray, notifications, idle, the
+sources that hold reminders: do not disturb, full screen, screen lock and sleep; paths).
 
 Runs in the CLI process; every probe is guarded so one broken part never hides the others.
 """
@@ -38,6 +39,20 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         finally:
             src.close()
 
+    def holds():
+        from datetime import datetime, timezone
+
+        from movebreak.adapters.holds import choose_holds
+        found = choose_holds(lambda *_: None, lambda: datetime.now(timezone.utc))
+        try:
+            names = found.names()
+        finally:
+            found.close()
+        return {"do_not_disturb": names.get("dnd", "none"),
+                "full_screen": names.get("fullscreen", "none"),
+                "screen_lock": names.get("locked", "none"),
+                "suspend": names.get("sleep", "none")}
+
     def config():
         res = storage.load_config(config_path, write_default=False, backup=False)
         return {"path": str(config_path), "exists": config_path.exists(),
@@ -51,6 +66,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         return {"running": True, "pid": st.get("pid"),
                 "tray icon shown": "yes" if st.get("tray") else f"no: {st.get('tray_problem')}",
                 "notifications via": st.get("notifier"),
+                "reminders held by": st.get("holds") or "nothing",
                 "warnings": st.get("warnings") or []}
 
     def autostart():
@@ -66,6 +82,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         "tray": _guard(tray),
         "notifications": _guard(notifications),
         "idle": _guard(idle),
+        "holds": _guard(holds),
         "config": _guard(config),
         "paths": _guard(lambda: {"config": str(config_path),
                                  "data": str(storage.data_dir()),
@@ -95,7 +112,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"movebreak {report['version']} on Python {report['python']} ({report['platform']})",
              f"display: {word(report['display'])}",
              f"session bus: {word(report['session_bus'])}"]
-    for section in ("tray", "notifications", "idle", "config", "paths", "instance", "autostart"):
+    for section in ("tray", "notifications", "idle", "holds", "config", "paths", "instance",
+                    "autostart"):
         value = report.get(section)
         lines.append(f"{section}:")
         if isinstance(value, dict):

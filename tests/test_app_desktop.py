@@ -127,6 +127,9 @@ def test_doctor_reports_what_works_on_the_desktop(desktop, tmp_path):
     assert report["notifications"]["actions"] is True
     assert report["notifications"]["chosen"] == "dbus"
     assert report["idle"]["source"] == "x11" and report["idle"]["idle_seconds"] >= 0
+    holds = report["holds"]  # dunst's pause is do not disturb; X11 tells full screen
+    assert holds["do_not_disturb"] == "dunst (now off)"
+    assert holds["full_screen"].startswith("x11 (_NET_WM_STATE_FULLSCREEN")
     assert report["instance"]["running"] is False
     assert not (tmp_path / "c" / "config.toml").exists()  # doctor only reads
 

@@ -187,3 +187,39 @@ def test_render_turns_values_into_words():
     assert "ok: yes" in text and "capabilities: -" in text and "caps: a, none" in text
     assert "nested: a=none" in text and "enabled: yes" in text
     assert "None" not in text and "True" not in text and "False" not in text
+
+
+def test_status_says_why_reminders_are_held_and_shows_no_dead_countdown(dirs, capsys):
+    from movebreak.core.engine import Engine
+    from movebreak.core.settings import default_settings
+    eng = Engine(default_settings(), _NOW)
+    eng.set_hold("dnd", True, _NOW)
+    eng.set_hold("locked", True, _NOW)
+    held = eng.status(_NOW).with_app(pid=7).to_json(_NOW)
+    srv = ipc.Server(dirs / "r", lambda message: held)
+    srv.start()
+    try:
+        code, out, err = run_main(capsys, "status")
+    finally:
+        srv.stop()
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "movebreak (PID 7): Held: screen locked"
+    assert lines[1] == "  also held by: do not disturb"
+    move = next(line for line in lines if "Time to move" in line)
+    assert move.split() == ["Time", "to", "move", "held"]  # no countdown, no time
+    assert not any("sitting" in line for line in lines)
+
+
+def test_doctor_lists_the_hold_sources(dirs, capsys, monkeypatch):
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(dirs / "r"))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    code, out, _ = run_main(capsys, "doctor")
+    assert code == 0
+    section = out.split("\nholds:\n", 1)[1].split("\nconfig:\n", 1)[0]
+    assert "do_not_disturb: none:" in section
+    assert "full_screen: none: Wayland (GNOME) does not tell other programs" in section
+    assert "turn on do not disturb for meetings" in section
+    assert "screen_lock:" in section and "suspend:" in section

@@ -196,3 +196,34 @@ def test_doctor_on_gnome_without_the_extension_names_it(gnome, tmp_path):
                         "['ubuntu-appindicators@ubuntu.com']"], env=gnome.env, check=True)
         wait_for(lambda: "org.kde.StatusNotifierWatcher" in gnome.bus_names(), 5,
                  "the watcher back")
+
+
+
+def test_gnome_banners_off_is_do_not_disturb(gnome, monkeypatch):
+    """GNOME's do-not-disturb switch is `show-banners` = false (what the shell's own toggle
+    sets): the source follows it through dconf's change signal, in this process with the
+    shell's session environment (so `gsettings` reads the shell's dconf database)."""
+    from datetime import datetime, timezone
+
+    from movebreak.adapters.holds import choose_holds
+    for key in ("DBUS_SESSION_BUS_ADDRESS", "DBUS_SYSTEM_BUS_ADDRESS", "XDG_CONFIG_HOME",
+                "XDG_RUNTIME_DIR", "GSETTINGS_BACKEND", "WAYLAND_DISPLAY"):
+        monkeypatch.setenv(key, gnome.env[key])
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    dnd = ["gsettings", "set", "org.gnome.desktop.notifications", "show-banners"]
+    got: list[tuple[str, bool]] = []
+    holds = choose_holds(lambda reason, on, at: got.append((reason, on)),
+                         lambda: datetime.now(timezone.utc))
+    try:
+        names = holds.names()
+        assert names["dnd"] == "gnome-shell (show-banners) (now off)"
+        assert "Wayland (GNOME) does not tell" in names["fullscreen"]
+        assert "org.gnome.ScreenSaver" in names["locked"]  # the shell owns it
+        subprocess.run([*dnd, "false"], env=gnome.env, check=True, timeout=10)
+        wait_for(lambda: got == [("dnd", True)], 5, "do not disturb on")
+        subprocess.run([*dnd, "true"], env=gnome.env, check=True, timeout=10)
+        wait_for(lambda: got == [("dnd", True), ("dnd", False)], 5, "do not disturb off")
+    finally:
+        subprocess.run([*dnd, "true"], env=gnome.env, check=False, timeout=10)
+        holds.close()

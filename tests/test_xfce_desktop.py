@@ -123,3 +123,28 @@ def test_notification_buttons_on_the_notification_itself_work(xfce, tmp_path):
         assert st["pending"] is None
     finally:
         app.stop()
+
+
+def test_xfce_do_not_disturb_is_followed_as_it_changes(xfce):
+    """xfce4-notifyd's own switch (xfconf `xfce4-notifyd /do-not-disturb`, as its settings
+    dialog sets it), watched through xfconfd's PropertyChanged signal."""
+    from datetime import datetime, timezone
+
+    from movebreak.adapters.holds.bus import HoldBus
+    from movebreak.adapters.holds.dnd import DoNotDisturb
+    got: list[bool] = []
+    bus = HoldBus({"session": xfce.bus_address})
+    bus.start()
+    try:
+        dnd = DoNotDisturb(bus, lambda reason, on, at: got.append(on),
+                           lambda: datetime.now(timezone.utc))
+        assert dnd.describe() == "xfce4-notifyd (xfconf) (now off)"
+        xfconf = ["xfconf-query", "-c", "xfce4-notifyd", "-p", "/do-not-disturb"]
+        xfce.run([*xfconf, "-n", "-t", "bool", "-s", "true"])
+        xfce.wait_for(lambda: got == [True], 5, "do not disturb on")
+        xfce.run([*xfconf, "-s", "false"])
+        xfce.wait_for(lambda: got == [True, False], 5, "do not disturb off")
+        assert dnd.describe() == "xfce4-notifyd (xfconf) (now off)"
+        dnd.close()
+    finally:
+        bus.stop()

@@ -142,7 +142,8 @@ class HoldBus:
                 MessageBus(bus_address=self._addresses.get(which), bus_type=kind).connect(),
                 CONNECT_TIMEOUT)
         except Exception as e:  # noqa: BLE001 - no such bus here: the reason is the answer
-            self.errors[which] = f"no {which} bus ({type(e).__name__}: {e})".rstrip(": )") + ")"
+            why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            self.errors[which] = f"no {which} bus ({why})"
             self._buses[which] = None
             return None
         self.errors.pop(which, None)
