@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from desktop_app import DesktopApp
 from desktop_rig import DesktopRig
 from gnome_rig import GnomeRig
-
-from movebreak.adapters import storage
 
 pytestmark = pytest.mark.desktop
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,38 +35,10 @@ def gnome():
         rig.stop()
 
 
-class App:
+class App(DesktopApp):
     def __init__(self, rig: GnomeRig, tmp: Path) -> None:
+        super().__init__(rig.env, tmp, CONFIG, MOVEBREAK_IDLE="")  # the app picks Mutter's
         self.rig = rig
-        for sub in ("cfg", "data", "run"):
-            (tmp / sub).mkdir()
-        (tmp / "cfg" / "config.toml").write_text(CONFIG)
-        storage.acknowledge_safety(tmp / "cfg" / "config.toml")  # no first-run Safety window
-        self.env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
-                        MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
-                        MOVEBREAK_IDLE="", PYTHONUNBUFFERED="1")
-        self.env.pop("PYSTRAY_BACKEND", None)
-        self.log = tmp / "app.log"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], cwd=ROOT,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
-
-    def cli(self, *args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "movebreak", *args], cwd=ROOT, env=self.env,
-                             capture_output=True, text=True, timeout=15, check=False)
-        assert res.returncode == 0, f"{args}: {res.stderr}\n{self.log.read_text()}"
-        return res.stdout
-
-    def status(self) -> dict:
-        return json.loads(self.cli("status", "--json"))
-
-    def wait_status(self, pred, what: str, timeout: float = 5.0) -> dict:
-        return wait_for(lambda: (st := self.status()) and pred(st) and st, timeout, what)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 def our_item(rig: GnomeRig) -> tuple[str, str]:

@@ -6,15 +6,12 @@ notification shows Done / Snooze / Skip as buttons on itself that work when clic
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from desktop_app import DesktopApp
 from xfce_rig import XfceRig
-
-from movebreak.adapters import storage
 
 pytestmark = pytest.mark.desktop
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,42 +27,13 @@ def xfce():
         rig.stop()
 
 
-class App:
+class App(DesktopApp):
     def __init__(self, rig: XfceRig, tmp: Path) -> None:
+        super().__init__(rig.env, tmp, CONFIG, MOVEBREAK_IDLE="none")
         self.rig = rig
-        for sub in ("cfg", "data", "run"):
-            (tmp / sub).mkdir()
-        (tmp / "cfg" / "config.toml").write_text(CONFIG)
-        storage.acknowledge_safety(tmp / "cfg" / "config.toml")  # no first-run Safety window
-        self.env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmp / "cfg"),
-                        MOVEBREAK_DATA_DIR=str(tmp / "data"), MOVEBREAK_RUNTIME_DIR=str(tmp / "run"),
-                        MOVEBREAK_IDLE="none", PYTHONUNBUFFERED="1")
-        self.env.pop("PYSTRAY_BACKEND", None)
-        self.log = tmp / "app.log"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "movebreak", "run"], cwd=ROOT,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
-
-    def cli(self, *args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "movebreak", *args], cwd=ROOT, env=self.env,
-                             capture_output=True, text=True, timeout=15, check=False)
-        assert res.returncode == 0, f"{args}: {res.stderr}\n{self.log.read_text()}"
-        return res.stdout
-
-    def status(self) -> dict:
-        return json.loads(self.cli("status", "--json"))
-
-    def wait_status(self, pred, what: str, timeout: float = 5.0) -> dict:
-        return self.rig.wait_for(lambda: (st := self.status()) and pred(st) and st, timeout,
-                                 what)
 
     def xdo(self, *args: str) -> None:
         self.rig.run(["xdotool", *args])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 def test_icon_in_the_panel_when_it_starts_later_and_after_it_restarts(xfce, tmp_path):
