@@ -188,10 +188,12 @@ class App:
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
             f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
         names = self._holds.names()
-        say("movebreak: reminders held during: " + "; ".join(
-            f"{what} ({names.get(reason, 'none')})" for reason, what in (
-                ("dnd", "do not disturb"), ("fullscreen", "full screen"),
-                ("locked", "screen lock"), ("sleep", "sleep"))))
+        watched = [f"{what} ({names[reason]})" for reason, what in (
+            ("dnd", "do not disturb"), ("fullscreen", "full screen"),
+            ("locked", "screen lock"), ("sleep", "sleep"))
+            if not names.get(reason, "none").startswith("none")]
+        if watched:  # the sources that are missing, and why, are in `movebreak doctor`
+            say("movebreak: reminders wait during " + ", ".join(watched))
         if storage.safety_acknowledged(self.config_path) is None:
             self._show_safety(True)
         self._tell_problems()

@@ -118,7 +118,7 @@ def test_real_app_records_lock_and_sleep_signals_and_a_restart_continues(xdispla
     with StandIns(rig.bus_address, rig.system_bus_address) as services:
         app = RunningApp(tmp_path, CONFIG, extra_env=env)
         try:
-            _, line = app.wait_for("reminders held during", 5)
+            _, line = app.wait_for("reminders wait during", 5)
             assert "logind PrepareForSleep" in line
             services.emit_lock(True)
             wait_for(lambda: app.status()["held"] == "locked", 5, "the lock")
