@@ -1,9 +1,9 @@
 """A few X11 requests through libxcb (ctypes): the screen saver's idle counter, the owner of
-a selection, atoms and window properties (the focused window's full-screen state). Why not
-python-xlib: GTK already has libX11/libxcb in the process, and python-xlib's `Display`
-imports and initialises a module per server extension (about 2.7 MiB of memory for an idle
-counter); why not libX11: its I/O error handler ends the process when the server goes away,
-while xcb just marks the connection as broken.
+a selection, atoms and window properties (the focused window's full-screen state, the
+XSETTINGS of adapters/xsettings.py). Why not python-xlib: GTK already has libX11/libxcb in the
+process, and python-xlib's `Display` imports and initialises a module per server extension
+(about 2.7 MiB of memory for an idle counter); why not libX11: its I/O error handler ends the
+process when the server goes away, while xcb just marks the connection as broken.
 
 `XcbConnection(display)` is one connection; not thread-safe (callers hold their own lock).
 Raises `XcbError` when the library is missing or the display cannot be opened; a request on a
@@ -202,6 +202,19 @@ class XcbConnection:
                            self._lib.xcb_get_selection_owner(conn, atom), 12,
                            f"GetSelectionOwner {selection}")
         return struct.unpack_from("=I", data, 8)[0]
+
+    def property_bytes(self, window: int, name: str, max_bytes: int = 1 << 16) -> bytes:
+        """The bytes of an 8-bit window property called `name` (e.g. the XSETTINGS manager's
+        _XSETTINGS_SETTINGS); b"" when the window or the atom does not have it."""
+        atom = self.atom(name)
+        if not atom:
+            return b""
+        data = self._reply(self._lib.xcb_get_property_reply,
+                           self._lib.xcb_get_property(self._live(), 0, window, atom, 0, 0,
+                                                      max_bytes // 4), None,
+                           f"GetProperty {name} of window {window:#x}")
+        fmt, value_len = data[1], struct.unpack_from("=I", data, 16)[0]
+        return data[32:32 + value_len] if fmt == 8 else b""
 
     def close(self) -> None:
         """Disconnect (idempotent); closes the socket even when the connection broke."""
