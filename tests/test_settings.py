@@ -51,7 +51,7 @@ def test_defaults_match_spec_table() -> None:
     assert s.natural_break_s == 180
     assert s.working_hours is None
     assert s.working_days == frozenset({0, 1, 2, 3, 4})
-    assert s.sound is False and s.autostart is False
+    assert s.sound == "off" and s.autostart is False and s.routine_chime is True
     assert s.respect_dnd is True and s.hold_when_fullscreen is True  # SPEC: default true
     # [routine]: the short end of the source's dose, floor stretches included
     assert (s.routine_hold_s, s.routine_rounds, s.desk_only) == (30, 1, False)
@@ -101,8 +101,10 @@ BAD_VALUES = [
     ("general.working_days", [], "non-empty list of day names"),
     ("general.working_days", ["mon", "funday"], "non-empty list of day names"),
     ("general.working_days", "mon", "non-empty list of day names"),
-    ("general.sound", "true", "true or false"),
-    ("general.sound", 1, "true or false"),
+    ("general.sound", "true", '"off", "theme", "chime"'),
+    ("general.sound", 1, '"off", "theme", "chime"'),
+    ("general.sound", "loud", '"off", "theme", "chime"'),
+    ("routine.chime", "yes", "true or false"),
     ("general.autostart", "no", "true or false"),
     ("general.respect_dnd", "false", "true or false"),
     ("general.respect_dnd", 0, "true or false"),
@@ -168,11 +170,31 @@ def test_bare_number_interval_gets_a_hint() -> None:
 
 
 def test_quoted_boolean_message_says_how_to_fix() -> None:
-    _, problems = settings_from_dict({"general": {"sound": "yes"}})
+    _, problems = settings_from_dict({"general": {"autostart": "yes"}})
     assert problems[0].message == (
-        'general.sound = "yes" is not valid: write true without quotes; expected true or false '
-        "(a TOML boolean, not a string); keeping false"
+        'general.autostart = "yes" is not valid: write true without quotes; expected true or '
+        "false (a TOML boolean, not a string); keeping false"
     )
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    ("off", "off"), ("theme", "theme"), (" Chime ", "chime"), (True, "theme"), (False, "off")])
+def test_sound_is_a_choice_and_old_true_false_files_still_read(value, read) -> None:
+    s, problems = settings_from_dict({"general": {"sound": value}})
+    assert problems == [] and s.sound == read
+    assert settings_to_dict(s)["general"]["sound"] == read  # written back as the name
+
+
+def test_sound_hints_say_how_to_fix_and_the_model_refuses_unknown_names() -> None:
+    _, problems = settings_from_dict({"general": {"sound": "yes"}},
+                                     default_settings().with_changes(sound="chime"))
+    assert problems[0].message == (
+        'general.sound = "yes" is not valid: write "theme" or "chime" for a sound; expected '
+        'one of "off", "theme", "chime" (true, as in older files, means "theme") '
+        '(e.g. "theme"); keeping "chime"')
+    assert default_settings().with_changes(sound=True).sound == "theme"
+    with pytest.raises(ValueError, match="sound must be one of off, theme, chime"):
+        default_settings().with_changes(sound="loud")
 
 
 def test_routine_values_are_read_and_hints_say_how_to_fix() -> None:
@@ -235,7 +257,7 @@ def test_wrong_section_types_are_errors_and_keep_fallback() -> None:
     fallback = default_settings().with_changes(sound=True).with_kind("core", enabled=True)
     s, problems = settings_from_dict(
         {"general": "loud", "reminders": {"core": 5, "move": {"interval": "1m"}}}, fallback)
-    assert s.sound is True and s.is_enabled("core") and s.interval("move") == 60
+    assert s.sound == "theme" and s.is_enabled("core") and s.interval("move") == 60
     assert {(p.key, p.severity) for p in problems} == {("general", "error"),
                                                        ("reminders.core", "error")}
     s, problems = settings_from_dict({"reminders": ["move"]}, fallback)
@@ -302,7 +324,7 @@ def test_to_dict_shape() -> None:
     assert d["general"]["working_hours"] == "09:00-17:30"
     assert d["general"]["working_days"] == ["mon", "fri"]
     assert d["reminders"]["stretch"] == {"enabled": True, "interval": "1h"}
-    assert d["routine"] == {"hold": "30s", "rounds": 1, "desk_only": False}
+    assert d["routine"] == {"hold": "30s", "rounds": 1, "desk_only": False, "chime": True}
     longer = default_settings().with_changes(routine_hold_s=60, routine_rounds=2)
     assert settings_to_dict(longer)["routine"]["hold"] == "60s"  # not "1m": as documented
     assert "working_hours" not in settings_to_dict(default_settings())["general"]
@@ -332,7 +354,7 @@ def test_migrate_legacy_minutes() -> None:
     assert any("could not be converted" in n for n in notes)
 
     s, problems = settings_from_dict(legacy)
-    assert s.snooze_s == 300 and s.natural_break_s == 120 and s.sound
+    assert s.snooze_s == 300 and s.natural_break_s == 120 and s.sound == "theme"
     assert s.reminders["move"] == KindSettings(False, 45 * 60)
     assert s.interval("posture") == 90 * 60 and s.interval("core") == 7200
     assert s.interval("stretch") == 3600  # unconvertible: default, and the key is kept
@@ -371,7 +393,8 @@ def test_invalid_schema_version_is_an_error(bad) -> None:
         ("general.working_hours", "9:00 - 17:30", (dt.time(9), dt.time(17, 30))),
         ("general.working_hours", "", None),
         ("general.working_days", "mon, tue sat", frozenset({0, 1, 5})),
-        ("general.sound", "yes", True),
+        ("general.sound", " Chime ", "chime"),
+        ("routine.chime", "off", False),
         ("general.respect_dnd", "off", False),
         ("general.hold_when_fullscreen", "true", True),
         ("routine.hold", "45s", 45),
@@ -395,7 +418,7 @@ def test_validate_field_accepts(key, text, value) -> None:
         ("general.working_hours", "17:00-09:00", "start before end"),
         ("general.working_days", "", "day names"),
         ("general.working_days", "mon, someday", "someday"),
-        ("general.sound", "maybe", "true or false"),
+        ("general.sound", "maybe", "off, theme or chime"),
         ("general.respect_dnd", "sometimes", "true or false"),
         ("routine.hold", "40s", "30 s, 45 s or 60 s"),
         ("routine.rounds", "3", "1 or 2"),
@@ -422,8 +445,9 @@ settings_strategy = st.builds(
     natural_break_s=st.integers(30, 3600),
     working_hours=hours,
     working_days=st.frozensets(st.integers(0, 6), min_size=1),
-    sound=st.booleans(),
+    sound=st.sampled_from(("off", "theme", "chime")),
     autostart=st.booleans(),
+    routine_chime=st.booleans(),
     routine_hold_s=st.sampled_from((30, 45, 60)),
     routine_rounds=st.sampled_from((1, 2)),
     desk_only=st.booleans(),

@@ -156,9 +156,10 @@ def test_custom_settings_round_trip_identically():
     natural=st.integers(*NATURAL_BREAK_RANGE),
     hours=st.one_of(st.none(), st.tuples(st.integers(0, 1438), st.integers(1, 1439))),
     days=st.frozensets(st.integers(0, 6), min_size=1),
-    sound=st.booleans(),
+    sound=st.sampled_from(("off", "theme", "chime")),
     auto=st.booleans(),
-    routine=st.tuples(st.sampled_from((30, 45, 60)), st.sampled_from((1, 2)), st.booleans()),
+    routine=st.tuples(st.sampled_from((30, 45, 60)), st.sampled_from((1, 2)), st.booleans(),
+                      st.booleans()),
     holds=st.tuples(st.booleans(), st.booleans()),
 )
 def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hours, days, sound,
@@ -172,8 +173,8 @@ def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hour
     s = Settings(reminders={k: KindSettings(e, i) for k, e, i in zip(KIND_IDS, enabled, intervals)},
                  snooze_s=snooze, natural_break_s=natural, working_hours=wh, working_days=days,
                  sound=sound, autostart=auto, routine_hold_s=routine[0],
-                 routine_rounds=routine[1], desk_only=routine[2], respect_dnd=holds[0],
-                 hold_when_fullscreen=holds[1])
+                 routine_rounds=routine[1], desk_only=routine[2], routine_chime=routine[3],
+                 respect_dnd=holds[0], hold_when_fullscreen=holds[1])
     assert to_settings(form_state(s)) == s
 
 
@@ -292,19 +293,19 @@ def test_working_days_need_one_day_while_working_hours_are_on():
 def test_bad_input_does_not_clobber_other_fields():
     state = form_state(default_settings())
     state.set("reminders.posture.interval", "15")
-    state.set("general.sound", True)
+    state.set("general.sound", "chime")
     state.set("reminders.core.enabled", True)
     state.set("reminders.move.interval", "abc")
     assert list(validate(state)) == ["reminders.move.interval"]
     assert state.get("reminders.posture.interval") == "15"
-    assert state.get("general.sound") is True
+    assert state.get("general.sound") == "chime"
     with pytest.raises(FormError):
         to_settings(state)
     assert state.get("reminders.move.interval") == "abc"  # what was typed stays
     state.set("reminders.move.interval", "25")
     s = to_settings(state)
     assert (s.interval("move"), s.interval("posture")) == (1500, 900)
-    assert s.sound is True and s.is_enabled("core")
+    assert s.sound == "chime" and s.is_enabled("core")
 
 
 def test_set_rejects_unknown_keys_and_wrong_types():
@@ -312,7 +313,7 @@ def test_set_rejects_unknown_keys_and_wrong_types():
     with pytest.raises(KeyError):
         state.set("general.colour", "blue")
     with pytest.raises(TypeError):
-        state.set("general.sound", "yes")
+        state.set("general.sound", True)
     with pytest.raises(TypeError):
         state.set("general.snooze", 10)
 

@@ -309,7 +309,7 @@ def test_invalid_values_backup_and_keep_good_values(cfg) -> None:
     assert result.settings.snooze_s == 300  # good value used
     assert result.settings.reminders["move"].enabled is False
     assert result.settings.interval("move") == 900  # bad value: fallback kept
-    assert result.settings.sound is False
+    assert result.settings.sound == "off"
     assert {p.key for p in result.errors} == {"general.sound", "reminders.move.interval"}
     assert result.backup is not None and result.backup.read_bytes() == content
     assert cfg.read_bytes() == content
@@ -370,7 +370,7 @@ def test_save_preserves_unknown_keys_but_not_comments(cfg) -> None:
     save_config(cfg, changed, loaded.extra)
     data = tomllib.loads(cfg.read_text())
     assert data["theme"] == "dark"
-    assert data["general"]["volume"] == 7 and data["general"]["sound"] is True
+    assert data["general"]["volume"] == 7 and data["general"]["sound"] == "theme"
     assert data["reminders"]["move"] == {"enabled": True, "interval": "10m", "colour": "red"}
     assert data["reminders"]["hydrate"] == {"enabled": True}
     assert "my own comment" not in cfg.read_text()  # comments do not survive a save
@@ -398,7 +398,7 @@ def test_save_over_broken_file_keeps_a_copy_first(cfg) -> None:
     save_config(cfg, default_settings().with_changes(sound=True))
     [copy] = backups(cfg)
     assert copy.read_bytes() == BROKEN
-    assert load_config(cfg).settings.sound is True
+    assert load_config(cfg).settings.sound == "theme"
 
 
 def test_save_refuses_when_file_changed_since_read(cfg) -> None:

@@ -635,7 +635,8 @@ def default_config_text() -> str:
         "# Remind only within working hours on working days. Remove the # to turn it on.",
         '# working_hours = "09:00-17:30"',
         f"working_days = {val(g['working_days'])}",
-        "# Play a sound with each reminder.",
+        '# A sound with each reminder: "off", "theme" (your desktop\'s sound theme) or "chime"',
+        "# (movebreak's own).",
         f"sound = {val(g['sound'])}",
         "# Start movebreak when you log in.",
         f"autostart = {val(g['autostart'])}",
@@ -669,5 +670,7 @@ def default_config_text() -> str:
         f"rounds = {val(rt['rounds'])}",
         "# true: leave out the stretches done lying on the floor.",
         f"desk_only = {val(rt['desk_only'])}",
+        '# Sound at "switch sides" and when a hold ends (only when sound is not "off").',
+        f"chime = {val(rt['chime'])}",
     ]
     return "\n".join(lines) + "\n"

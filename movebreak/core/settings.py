@@ -12,7 +12,7 @@ Config layout (schema 1)::
     natural_break = "3m"        # 30s .. 1h
     working_hours = "09:00-17:30"   # optional; absent = reminders all day
     working_days = ["mon", "tue", "wed", "thu", "fri"]
-    sound = false
+    sound = "off"               # "off", "theme" or "chime" (old files: true = "theme")
     autostart = false
     respect_dnd = true          # hold reminders while the desktop's do-not-disturb is on
     hold_when_fullscreen = true # hold reminders while a full-screen window has focus
@@ -24,6 +24,7 @@ Config layout (schema 1)::
     hold = "30s"                # "30s", "45s" or "60s" per hold (the source: 30-60 s)
     rounds = 1                  # 1 or 2 times each side (the source: 1-2x)
     desk_only = false           # true leaves out the floor stretches
+    chime = true                # sound at "switch sides" and a hold's end (when sound is on)
 
 Unknown keys and sections are not lost: `parse_config` / `unknown_keys` return them as a nested
 dict ("extra") that `settings_to_dict(settings, extra)` merges back in, and each is reported as a
@@ -52,6 +53,7 @@ __all__ = [
     "NATURAL_BREAK_RANGE",
     "HOLD_CHOICES",
     "ROUNDS_CHOICES",
+    "SOUND_CHOICES",
     "KEEP_HISTORY_DAYS_RANGE",
     "KindSettings",
     "Settings",
@@ -79,6 +81,8 @@ NATURAL_BREAK_RANGE = (30, 3600)
 #: Allowed routine hold lengths (s) and rounds: the source's 30-60 s and 1-2x each side.
 HOLD_CHOICES = (30, 45, 60)
 ROUNDS_CHOICES = (1, 2)
+#: `general.sound`: no sound, the desktop's sound theme, or movebreak's own chime.
+SOUND_CHOICES = ("off", "theme", "chime")
 #: Inclusive (min, max) days of history to keep; None (the default) keeps everything.
 KEEP_HISTORY_DAYS_RANGE = (7, 3650)
 
@@ -106,6 +110,8 @@ class Settings:
 
     `reminders` always holds every id of KIND_IDS (missing ones are filled with the catalog
     defaults, unknown ones raise ValueError). `working_days` only matters with `working_hours`.
+    `sound` is one of SOUND_CHOICES (a bool is read as the old setting: True = "theme");
+    `routine_chime` only sounds when `sound` is not "off".
     """
 
     reminders: Mapping[str, KindSettings] = field(default_factory=_default_reminders)
@@ -113,11 +119,12 @@ class Settings:
     natural_break_s: int = 180
     working_hours: tuple[dt.time, dt.time] | None = None
     working_days: frozenset[int] = frozenset(range(5))
-    sound: bool = False
+    sound: str = "off"
     autostart: bool = False
     routine_hold_s: int = 30
     routine_rounds: int = 1
     desk_only: bool = False
+    routine_chime: bool = True
     keep_history_days: int | None = None
     respect_dnd: bool = True
     hold_when_fullscreen: bool = True
@@ -131,6 +138,11 @@ class Settings:
             self, "reminders", {k: self.reminders.get(k, defaults[k]) for k in KIND_IDS}
         )
         object.__setattr__(self, "working_days", frozenset(self.working_days))
+        if isinstance(self.sound, bool):  # the old on/off setting
+            object.__setattr__(self, "sound", "theme" if self.sound else "off")
+        if self.sound not in SOUND_CHOICES:
+            raise ValueError(f"sound must be one of {', '.join(SOUND_CHOICES)}, "
+                             f"not {self.sound!r}")
         if self.working_hours is not None:
             object.__setattr__(self, "working_hours", tuple(self.working_hours))
 
@@ -147,6 +159,7 @@ class Settings:
                 self.routine_hold_s,
                 self.routine_rounds,
                 self.desk_only,
+                self.routine_chime,
                 self.keep_history_days,
                 self.respect_dnd,
                 self.hold_when_fullscreen,
@@ -412,13 +425,38 @@ _KEEP_DAYS = _Spec(
                  f"{KEEP_HISTORY_DAYS_RANGE[1]}, or empty to keep everything",
 )
 
+def _parse_sound(value: object) -> str:
+    if isinstance(value, bool):  # the old on/off setting: true plays the theme's sound
+        return "theme" if value else "off"
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in SOUND_CHOICES:
+            return word
+        if word in _TRUE_WORDS:
+            raise _Bad('write "theme" or "chime" for a sound')
+        if word in _FALSE_WORDS:
+            raise _Bad('write "off" for no sound')
+    raise _Bad(None)
+
+
+_SOUND = _Spec(
+    allowed="one of " + ", ".join(f'"{c}"' for c in SOUND_CHOICES)
+            + ' (true, as in older files, means "theme")',
+    example='"theme"',
+    parse=_parse_sound,
+    dump=str,
+    human=lambda v: f'"{v}"',
+    from_text=lambda text: text,
+    form_allowed=", ".join(SOUND_CHOICES[:-1]) + f" or {SOUND_CHOICES[-1]}",
+)
+
 #: [general] key -> (Settings attribute, spec)
 _GENERAL: dict[str, tuple[str, _Spec]] = {
     "snooze": ("snooze_s", _duration_spec(*SNOOZE_RANGE, "10m")),
     "natural_break": ("natural_break_s", _duration_spec(*NATURAL_BREAK_RANGE, "3m")),
     "working_hours": ("working_hours", _HOURS),
     "working_days": ("working_days", _DAYS),
-    "sound": ("sound", _BOOL),
+    "sound": ("sound", _SOUND),
     "autostart": ("autostart", _BOOL),
     "respect_dnd": ("respect_dnd", _BOOL),
     "hold_when_fullscreen": ("hold_when_fullscreen", _BOOL),
@@ -477,6 +515,7 @@ _ROUTINE: dict[str, tuple[str, _Spec]] = {
     "hold": ("routine_hold_s", _HOLD),
     "rounds": ("routine_rounds", _ROUNDS),
     "desk_only": ("desk_only", _BOOL),
+    "chime": ("routine_chime", _BOOL),
 }
 
 #: [reminders.<kind>] key -> (KindSettings attribute, spec)

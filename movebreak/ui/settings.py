@@ -138,6 +138,7 @@ class SettingsWindow:
         self.preview_kind = KIND_IDS[0]
         self._dump_pending = False
         self.has_focus = False  # the window has the keyboard (FocusIn seen on the toplevel)
+        self.sound_test = ""  # what the Test button said
 
         self.look = apply_look(root)  # sv_ttk theme, scale, fonts, shared styles
         self.scale = self.look.scale
@@ -408,18 +409,64 @@ class SettingsWindow:
         err.grid(row=0, column=7, sticky="w", padx=(self.px(6), 0))
         err.grid_remove()
 
-        switches = ("general.respect_dnd", "general.hold_when_fullscreen", "general.sound",
-                    "general.autostart")
-        for row, key in enumerate(switches, start=10):
+        for row, key in enumerate(("general.respect_dnd", "general.hold_when_fullscreen"),
+                                  start=10):
             c = ttk.Checkbutton(card, text=FIELDS[key].label, variable=self._var(key),
                                 style="Switch.TCheckbutton")
             c.grid(row=row, column=0, columnspan=4, sticky="w",
                    pady=(self.px(8) if row == 10 else py, py))
             self.inputs[key] = c
-        for key in (hours_key, *switches):
+        self._sound_row(card).grid(row=12, column=0, columnspan=4, sticky="w", pady=(py, py))
+        key = "general.autostart"
+        c = ttk.Checkbutton(card, text=FIELDS[key].label, variable=self._var(key),
+                            style="Switch.TCheckbutton")
+        c.grid(row=13, column=0, columnspan=4, sticky="w", pady=(py, py))
+        self.inputs[key] = c
+        for key in (hours_key, "general.respect_dnd", "general.hold_when_fullscreen",
+                    "routine.chime", "general.autostart"):
             w = self.inputs[key]
             w.bind("<<TraverseIn>>", lambda _e, w=w: self.scroller.show(w), add="+")
         return card
+
+    def _sound_row(self, parent) -> ttk.Frame:
+        """Sound: Off / Theme sound / Chime; Test, which plays the choice here (not yet
+        saved) through adapters/sound.py and says what happened in the preview; and whether
+        the routine sounds at "switch sides" and each hold's end (`routine.chime`)."""
+        line = ttk.Frame(parent)
+        key = "general.sound"
+        ttk.Label(line, text=FIELDS[key].label).grid(row=0, column=0, padx=(0, self.px(8)))
+        var = self._var(key)
+        for i, (value, label) in enumerate(FIELDS[key].choices):
+            b = ttk.Radiobutton(line, text=label, value=value, variable=var,
+                                style="Choice.Toggle.TButton", name=f"sound_{value}")
+            b.grid(row=0, column=1 + i, padx=(0, self.px(4)))
+            b.bind("<<TraverseIn>>", lambda _e, w=b: self.scroller.show(w), add="+")
+            if i == 0:
+                self.inputs[key] = b
+            self.choice_buttons[f"{key}={value}"] = b
+        self.sound_test_button = ttk.Button(line, text="Test", width=6, command=self.test_sound,
+                                            name="sound_test")
+        self.sound_test_button.grid(row=0, column=5, padx=(self.px(8), 0))
+        key = "routine.chime"
+        chime = ttk.Checkbutton(line, text=FIELDS[key].label, variable=self._var(key))
+        chime.grid(row=0, column=6, padx=(self.px(12), 0))
+        self.inputs[key] = chime
+        self.sound_test_button.bind("<<TraverseIn>>", lambda _e, w=line: self.scroller.show(w),
+                                    add="+")
+        self._sound_player = None
+        return line
+
+    def test_sound(self) -> None:
+        """Test button: play the chosen reminder sound now (GSound on this thread's player;
+        waits at most a second)."""
+        from movebreak.adapters import sound
+        if self._sound_player is None:
+            self._sound_player = sound.Player()
+        choice = str(self.state.get("general.sound"))
+        self.sound_test = sound.try_sound(choice, self._sound_player)
+        self.pv_sound.configure(text=f"Sound: {self.sound_test}")
+        self.pv_sound.grid()
+        self._schedule_dump()
 
     def _routine(self, parent) -> ttk.Frame:
         """One line under the stretch reminder: the guided routine's hold length, times each
@@ -470,14 +517,18 @@ class SettingsWindow:
             self.pv_actions.append(chip)
         self.pv_when = ttk.Label(card, text="", style="Muted.TLabel", justify="left")
         self.pv_when.grid(row=4, column=0, sticky="w", pady=(self.px(6), 0))
-        card.rowconfigure(5, weight=1)
+        self.pv_sound = ttk.Label(card, text="", style="Muted.TLabel", justify="left")
+        self.pv_sound.grid(row=5, column=0, sticky="w", pady=(self.px(6), 0))
+        self.pv_sound.grid_remove()  # until Test is pressed
+        card.rowconfigure(6, weight=1)
         tip = ttk.Label(card, text="Point at a reminder or Tab to it to preview it.",
                         style="Muted.TLabel", justify="left")
-        tip.grid(row=5, column=0, sticky="sw", pady=(self.px(10), 0))
+        tip.grid(row=6, column=0, sticky="sw", pady=(self.px(10), 0))
 
         def wrap(event) -> None:
             width = max(self.px(160), event.width - self.px(32))
             self.pv_body.configure(wraplength=width)
+            self.pv_sound.configure(wraplength=width)
             tip.configure(wraplength=width)
         card.bind("<Configure>", wrap)
         return card
@@ -550,6 +601,9 @@ class SettingsWindow:
         for key, unit in self.unit_labels.items():
             text = str(self.state.get(key)).strip()
             unit.configure(text="min" if text.isdigit() else "")
+        sound_on = self.state.get("general.sound") != "off"
+        self.sound_test_button.state(["!disabled"] if sound_on else ["disabled"])
+        self.inputs["routine.chime"].state(["!disabled"] if sound_on else ["disabled"])
         hours_on = bool(self.state.get("general.working_hours.enabled"))
         for key in ("general.working_hours.start", "general.working_hours.end",
                     *(f"general.working_days.{d}" for d in DAY_NAMES)):
@@ -697,6 +751,9 @@ class SettingsWindow:
             "foot": str(self.safety_label.cget("text")) if self.safety_label.winfo_ismapped()
             else None,
             "saved": self.saved,
+            "sound_test": self.sound_test,
+            "sound_test_button": geometry(self.sound_test_button),
+            "sound_test_enabled": not self.sound_test_button.instate(["disabled"]),
             "banner": getattr(self, "banner_label", None) is not None,
             "window": [self.root.winfo_rootx(), self.root.winfo_rooty(),
                        self.root.winfo_width(), self.root.winfo_height()],

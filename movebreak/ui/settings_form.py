@@ -19,6 +19,7 @@ from movebreak.core.settings import (
     NATURAL_BREAK_RANGE,
     ROUNDS_CHOICES,
     SNOOZE_RANGE,
+    SOUND_CHOICES,
     KindSettings,
     Settings,
     validate_field,
@@ -44,6 +45,8 @@ SNOOZE_PRESETS_MIN = (5, 10, 15, 20, 30, 60)
 NATURAL_BREAK_PRESETS_MIN = (1, 2, 3, 5, 10, 15)
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_HOURS = ("09:00", "17:30")
+#: What the sound choices are called in the window.
+SOUND_LABELS = {"off": "Off", "theme": "Theme sound", "chime": "Chime"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def _build_fields() -> dict[str, Field]:
     fields += [Field(f"general.working_days.{d}", label, "bool", "a working day")
                for d, label in zip(DAY_NAMES, DAY_LABELS)]
     fields += [
-        Field("general.sound", "Play a sound with reminders", "bool"),
+        Field("general.sound", "Sound", "choice", "with each reminder",
+              choices=tuple((c, SOUND_LABELS[c]) for c in SOUND_CHOICES)),
         Field("general.autostart", "Start movebreak when I log in", "bool"),
         Field("general.respect_dnd", "Hold reminders during do not disturb", "bool",
               "one is shown when do not disturb ends"),
@@ -99,6 +103,9 @@ def _build_fields() -> dict[str, Field]:
               choices=tuple((str(n), "once" if n == 1 else "twice") for n in ROUNDS_CHOICES)),
         Field("routine.desk_only", "Desk only: leave out the floor stretches", "bool",
               "glute stretch and lumbar rotation are done lying down"),
+        Field("routine.chime", "in the routine", "bool",
+              'the stretch routine sounds at "switch sides" and when each hold ends '
+              "(when Sound is not off)"),
     ]
     return {f.key: f for f in fields}
 
@@ -206,6 +213,7 @@ def form_state(settings: Settings) -> FormState:
     v["routine.hold"] = str(settings.routine_hold_s)
     v["routine.rounds"] = str(settings.routine_rounds)
     v["routine.desk_only"] = settings.desk_only
+    v["routine.chime"] = settings.routine_chime
     return FormState(settings, v)
 
 
@@ -317,13 +325,14 @@ def to_settings(state: FormState) -> Settings:
         natural_break_s=int(_field_value("general.natural_break", state)[0]),
         working_hours=hours,
         working_days=days,
-        sound=bool(state.values["general.sound"]),
+        sound=str(_field_value("general.sound", state)[0]),
         autostart=bool(state.values["general.autostart"]),
         respect_dnd=bool(state.values["general.respect_dnd"]),
         hold_when_fullscreen=bool(state.values["general.hold_when_fullscreen"]),
         routine_hold_s=int(_field_value("routine.hold", state)[0]),
         routine_rounds=int(_field_value("routine.rounds", state)[0]),
         desk_only=bool(state.values["routine.desk_only"]),
+        routine_chime=bool(state.values["routine.chime"]),
     )
 
 
