@@ -33,6 +33,7 @@ from typing import Any
 
 from movebreak.adapters import ipc, launcher, storage
 from movebreak.adapters.driver import Driver, DriverStopped, utcnow
+from movebreak.adapters.sound import ReminderSound
 from movebreak.core import catalog, safety
 from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
@@ -76,7 +77,7 @@ class App:
                  tz=None, use_tray: bool = True, notifier=None, idle=None, holds=None,
                  driver: Callable[..., Any] = Driver,
                  launch: Callable[[list[str]], Any] = launcher.launch,
-                 display: bool | None = None) -> None:
+                 display: bool | None = None, sound=None) -> None:
         self.config_path = config_path
         self.clock = clock
         self.tz = tz
@@ -94,6 +95,7 @@ class App:
         self._delivery_problem: str | None = None  # owner: why the last reminder failed
         self._notices: set[str] = set()  # owner: problems already told in a notification
         self._undelivered: Reminder | None = None  # owner only
+        self._sound = sound if sound is not None else ReminderSound()  # owner only
         self.tray = None
         self.tray_problem: str | None = None
         self.config_problems: list[str] = []
@@ -412,6 +414,8 @@ class App:
             out.append(f"Config: {self.config_problems[0]}{more}")
         if self.history_problem:
             out.append(f"History: {self.history_problem}")
+        if self._sound.problem:
+            out.append(self._sound.problem)
         return out
 
     def _tell_once(self, key: str, title: str, body: str) -> None:
@@ -477,6 +481,8 @@ class App:
             ok = self._notifier.show(reminder, label)
         except Exception:
             log.exception("notifier failed")
+        # the sound, where the server does not play it (adapters/sound.py); once per reminder
+        self._sound.after_show(self.settings.sound, self._notifier, reminder.id)
         if self._notifier.name == "console":
             return  # it printed the reminder itself
         stamp = self._stamp(self.clock())
@@ -514,8 +520,11 @@ class App:
             say(f"movebreak: kept a copy of the problem file as {result.backup}")
 
     def _apply_sound(self) -> None:
+        """Owner, at start and reload: the sound choice to the notifier (its hints); decide
+        who plays the sound and, where movebreak does, check the sound device now."""
         if hasattr(self._notifier, "sound"):
             self._notifier.sound = self.settings.sound
+        self._sound.prepare(self.settings.sound, self._notifier)
 
     def _maybe_reload(self) -> None:
         if storage.config_mtime_ns(self.config_path) != self._config_mtime:

@@ -280,6 +280,9 @@ def cmd_status(args) -> int:
                                   ("shown", "done", "snoozed", "skipped", "natural")))
     for problem in st.config_problems:
         print(f"  config: {problem}")
+    for warning in st.warnings:  # the tray menu's first lines; config problems are above
+        if not warning.startswith("Config: "):
+            print(f"  {warning}")
     return EXIT_OK
 
 

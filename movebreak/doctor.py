@@ -1,5 +1,5 @@
-"""`movebreak doctor`: what works on this machine and why (tray, notifications, idle, the
-sources that hold reminders: do not disturb, full screen, screen lock and sleep; paths).
+"""`movebreak doctor`: what works on this machine and why (tray, notifications, sound, idle,
+the sources that hold reminders: do not disturb, full screen, screen lock and sleep; paths).
 
 Runs in the CLI process; every probe is guarded so one broken part never hides the others.
 """
@@ -30,6 +30,12 @@ def diagnose(config_path: Path) -> dict[str, Any]:
     def notifications():
         from movebreak.adapters.notify.select import probe_notifications
         return probe_notifications()
+
+    def sound(notes: Any):
+        from movebreak.adapters import sound as sound_
+        res = storage.load_config(config_path, write_default=False, backup=False)
+        facts = notes if isinstance(notes, dict) and "error" not in notes else {}
+        return sound_.diagnose(res.settings.sound, res.settings.routine_chime, facts)
 
     def idle():
         from movebreak.adapters.idle import choose_idle_source
@@ -73,6 +79,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         from movebreak.adapters import autostart as a
         return {"enabled": a.is_enabled()}
 
+    notes = _guard(notifications)
     return {
         "version": __version__,
         "python": sys.version.split()[0],
@@ -80,7 +87,8 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         "display": os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"),
         "session_bus": os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
         "tray": _guard(tray),
-        "notifications": _guard(notifications),
+        "notifications": notes,
+        "sound": _guard(lambda: sound(notes)),
         "idle": _guard(idle),
         "holds": _guard(holds),
         "config": _guard(config),
@@ -112,7 +120,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"movebreak {report['version']} on Python {report['python']} ({report['platform']})",
              f"display: {word(report['display'])}",
              f"session bus: {word(report['session_bus'])}"]
-    for section in ("tray", "notifications", "idle", "holds", "config", "paths", "instance",
+    for section in ("tray", "notifications", "sound", "idle", "holds", "config", "paths",
+                    "instance",
                     "autostart"):
         value = report.get(section)
         lines.append(f"{section}:")

@@ -12,7 +12,10 @@ NotificationClosed, notice a server restart (a new owner of the name), and close
 notification after one of its actions (dunst leaves it open). We do not send through
 desktop-notifier there because it always adds the "default" (body click) action, which
 servers that list actions (dunst) show as an unlabelled menu entry, and it has no switch to
-leave it out; see NO_DEFAULT_ACTION_SERVERS.
+leave it out; see NO_DEFAULT_ACTION_SERVERS. A reminder's sound goes to the server as a hint
+(`sound-name` message-new-instant, or `sound-file` for the chime) only where it lists the
+`sound` capability; other servers get `suppress-sound` and the app plays the sound itself
+(adapters/sound.py), after `show`.
 macOS / Windows use desktop-notifier's native backend without any of the D-Bus parts.
 """
 
@@ -38,6 +41,7 @@ from movebreak.adapters.notify.base import (
     button_actions,
     escape_markup,
 )
+from movebreak.adapters.sound import notification_hints
 from movebreak.core.catalog import Reminder
 
 log = logging.getLogger(__name__)
@@ -254,7 +258,13 @@ class DbusNotifier:
         self._callbacks: concurrent.futures.ThreadPoolExecutor | None = None
         self._st = _State()
         self._last_caps: dict = self._caps_dict()
-        self.sound = False  # the `sound` setting: ask the server to play its default sound
+        #: the `general.sound` choice ("off" / "theme" / "chime"), set by the app (owner)
+        self.sound = "off"
+        #: the server plays sound hints (lists `sound`; macOS / Windows: always), as of the
+        #: last send or server query. Written on the loop thread; the owner reads it after
+        #: `show` / `start` returned (adapters/sound.py decides who plays from it).
+        self.sound_capability = not IS_LINUX
+        self.server_name: str | None = None
         #: Called (on the callback thread) when a notification server takes the name: the app
         #: re-delivers a reminder that found no server, at once instead of at its next retry.
         self.on_server: Callable[[], None] | None = None
@@ -281,7 +291,9 @@ class DbusNotifier:
             self._loop, self._thread = loop, thread
             self._callbacks = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="movebreak-notify-cb")
-        self._run(self._refresh(), self._send_timeout, None)
+        caps = self._run(self._refresh(), self._send_timeout, None)
+        if caps is not None:
+            self._last_caps = caps
 
     def capabilities(self) -> dict:
         """Live server capabilities (falls back to the last known ones on timeout)."""
@@ -353,6 +365,8 @@ class DbusNotifier:
         st = self._st
         if IS_LINUX:
             s = st.server
+            self.sound_capability = bool(s and "sound" in s.capabilities)
+            self.server_name = s.name if s else None
             return {
                 "backend": self.name,
                 "server": s.name if s else None,
@@ -362,6 +376,7 @@ class DbusNotifier:
                 "capabilities": list(s.capabilities) if s else [],
                 "actions": bool(s and s.actions),
                 "markup": bool(s and s.markup),
+                "sound": self.sound_capability,
                 "click_action": bool(s and self._wants_click(s)),
             }
         from desktop_notifier import Capability
@@ -372,6 +387,7 @@ class DbusNotifier:
             "capabilities": sorted(c.name.lower() for c in st.native_caps),
             "actions": Capability.BUTTONS in st.native_caps,
             "markup": False,
+            "sound": Capability.SOUND in st.native_caps,
         }
 
     def _wants_click(self, server: ServerInfo) -> bool:
@@ -458,8 +474,13 @@ class DbusNotifier:
         for key, label in buttons:
             actions += [key, label]
         hints = {"urgency": Variant("y", 2 if urgent else 1)}
-        if self.sound:
-            hints["sound-name"] = Variant("s", "default")
+        # The sound goes to the server only where it lists `sound`; elsewhere the app plays
+        # it through GSound after this send, and the server is asked for silence.
+        has_sound = "sound" in server.capabilities
+        self.sound_capability, self.server_name = has_sound, server.name
+        for name, (sig, value) in notification_hints(self.sound if rid is not None else "off",
+                                                     has_sound).items():
+            hints[name] = Variant(sig, value)
         icon = self._icon_path.resolve().as_uri() if self._icon_path else ""
         timeout_ms = self._expire * 1000 if self._expire > 0 else self._expire
         try:
@@ -547,7 +568,7 @@ class DbusNotifier:
             on_clicked=partial(self._acted, rid, ident, CLICKED) if rid is not None else None,
             on_dismissed=partial(self._acted, rid, ident, DISMISSED) if rid is not None else None,
             timeout=self._expire,
-            sound=DEFAULT_SOUND if self.sound else None,
+            sound=DEFAULT_SOUND if self.sound != "off" and rid is not None else None,
             identifier=ident,
         )
         await st.dn.send_notification(note)
