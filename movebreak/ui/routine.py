@@ -9,6 +9,9 @@ demo hook). Everything runs on this process's Tk main thread: a 100 ms `after` t
 short (open, one insert, close). Stopping or closing early records a partial `routine` event;
 finishing records a complete one and offers a one-tap comfort check-in (`checkin` event) and
 "Once more" (the same routine again, recorded again). The Tips button opens `ui.tips`.
+With `general.sound` on and `[routine] chime` (the default), "switch sides", the end of each
+hold and the end of the routine are heard (adapters/sound.py: GSound, on its own thread with
+a bounded wait, so the countdown never stalls); otherwise the display's bell rings there.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tkinter import ttk
 
 from PIL import Image, ImageTk
 
-from movebreak.adapters import storage
+from movebreak.adapters import sound, storage
 from movebreak.core.catalog import EXERCISES, KINDS, STRETCHES, Exercise
 from movebreak.core.safety import PAIN_RULE
 from movebreak.core.settings import Settings, default_settings
@@ -49,6 +52,7 @@ from movebreak.ui.routine_model import (
     RoutineState,
     Step,
     plan,
+    sound_cue,
 )
 
 WINDOW_TITLE = "movebreak stretch routine"
@@ -99,6 +103,30 @@ def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
     return None
 
 
+class Chime:
+    """The routine's sounds, for the window's Tk thread: "switch sides" and every hold's end
+    ("hold_end"), the routine's end ("complete"), in the `general.sound` choice, when that is
+    not "off" and `[routine] chime` is on (Linux: GSound; elsewhere the display's bell).
+    `played` lists each cue with whether it played and when (time.monotonic())."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.choice = settings.sound
+        self.on = settings.sound != "off" and settings.routine_chime and sound.IS_LINUX
+        self.player: sound.Player | None = sound.Player() if self.on else None
+        self.played: list[dict] = []
+
+    def __call__(self, events: list[str]) -> bool:
+        """Play the cue for the phases the clock entered (routine_model.sound_cue), if any;
+        True when a sound started."""
+        cue = sound_cue(events)
+        if cue is None or self.player is None:
+            return False
+        at = time.monotonic()
+        ok = self.player.play(self.choice, cue)
+        self.played.append({"cue": cue, "played": ok, "at": at})
+        return ok
+
+
 class RoutineWindow:
     """The routine on a Tk root. `model` walks the steps; this class only draws and records."""
 
@@ -136,6 +164,7 @@ class RoutineWindow:
         self._timer: str | None = None
         self._closing = False
         self.checkin_buttons: dict[int, ttk.Button] = {}
+        self.chime = Chime(settings)
 
         px = self.look.px
         root.title(WINDOW_TITLE)
@@ -193,6 +222,8 @@ class RoutineWindow:
         self._centered = True
         self._dump("shown")
         root.after_idle(root.focus_force)
+        if self.chime.on:  # open the sound device before the first chime is due
+            root.after_idle(self.chime.player.check)
         self._timer = root.after(TICK_MS, self._tick)
 
     # ------------------------------------------------------------------ building
@@ -330,17 +361,31 @@ class RoutineWindow:
         if self.view != "routine":
             return
         events = self.model.tick(time.monotonic())
-        self._after_events(events)
+        self._after_events(events, timed=True)
         if self.view == "routine":
             self._timer = self.root.after(TICK_MS, self._tick)
 
-    def _after_events(self, events: list[str]) -> None:
-        if any(e in ("switch", "prepare") for e in events):
+    def _after_events(self, events: list[str], timed: bool = False) -> None:
+        """Sound and redraw after the model moved on; `timed`: the clock moved it (a skip
+        by key or button gets no chime: the person is at the screen)."""
+        chimed = timed and self._chime(events)
+        if not chimed and any(e in ("switch", "prepare") for e in events):
             self.root.bell()
         self._render()
         if self.model.finished and self.view == "routine":
-            self.root.bell()
+            if not chimed:
+                self.root.bell()
             self._finish()
+
+    def _chime(self, events: list[str]) -> bool:
+        """The chime for the clock's `events`; False if nothing played (the window then rings
+        the display's bell, as without the setting). A problem is shown once."""
+        played = self.chime(events)
+        text = f"No chime: {self.chime.player.problem}" if self.chime.player else ""
+        if not played and self.chime.player and self.chime.player.problem \
+                and text not in self.errors:
+            self._error(text)
+        return played
 
     def _finish(self) -> None:
         self._record_routine()
@@ -616,6 +661,8 @@ class RoutineWindow:
             "seconds_total": st.seconds_total,
             "run": self.model.runs,
             "tips_pid": self.tips_process.pid if self.tips_process else None,
+            "chime_on": self.chime.on,
+            "chimes": list(self.chime.played),
             "checkin_buttons": {str(n): geometry(b) for n, b in self.checkin_buttons.items()},
             "window": geometry(self.root),
         }

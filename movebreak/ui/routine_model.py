@@ -63,6 +63,19 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def sound_cue(entered: Sequence[str]) -> str | None:
+    """The routine's sound for the phases the clock just entered (`RoutineModel.tick`):
+    "complete" when the routine finished; "hold_end" when a timed work step ended, which is
+    when "switch" (sides), "rest" (before the next round) or "prepare" (the next exercise)
+    begins; None otherwise. The window plays it (adapters/sound.py) when the sound setting
+    and `[routine] chime` are on, so someone on the floor need not watch the screen."""
+    if "finished" in entered:
+        return "complete"
+    if any(phase in ("switch", "rest", "prepare") for phase in entered):
+        return "hold_end"
+    return None
+
+
 def plan(exercises: Sequence[Exercise], desk_only: bool = False) -> tuple[Exercise, ...]:
     """The routine's exercises: without floor exercises when `desk_only` (unless that would
     leave none, e.g. one floor stretch asked for by name), grouped by place (chair, standing,
