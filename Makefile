@@ -11,10 +11,13 @@ STAMP  := $(VENV)/.installed
 APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x11-utils \
             fonts-dejavu-core systemd faketime desktop-file-utils openbox wmctrl \
             xfce4-panel xfce4-notifyd xfconf \
-            gnome-shell gnome-shell-extension-appindicator gjs dconf-service libglib2.0-bin
-# What the tray (pystray gtk backend via PyGObject) and the Tk windows need.
+            gnome-shell gnome-shell-extension-appindicator gjs dconf-service libglib2.0-bin \
+            pulseaudio pulseaudio-utils sox libcanberra-pulse
+# What the tray (pystray gtk backend via PyGObject), the Tk windows and the reminder sound
+# (GSound through PyGObject, the freedesktop sound theme) need.
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \
-            libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin
+            libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin \
+            gir1.2-gsound-1.0 sound-theme-freedesktop
 APT_BENCH := safeeyes workrave
 # dmenu draws dunst's action list in the notification screenshot.
 APT_SHOTS := suckless-tools x11-xserver-utils

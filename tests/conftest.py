@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from desktop_rig import DesktopRig
+from sound_rig import SoundRig
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +49,21 @@ def desktop(_desktop_rig: DesktopRig) -> DesktopRig:
     that asks, in case an earlier test stopped it)."""
     _desktop_rig.start_tray()
     return _desktop_rig
+
+
+@pytest.fixture(scope="session")
+def _sound_rig() -> Iterator[SoundRig]:
+    rig = SoundRig().start()
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+@pytest.fixture
+def sound_rig(_sound_rig: SoundRig, monkeypatch) -> SoundRig:
+    """PulseAudio with a null sink (tests/sound_rig.py); this test's process and the
+    processes it starts with os.environ play into it."""
+    for key, value in _sound_rig.env_overrides.items():
+        monkeypatch.setenv(key, value)
+    return _sound_rig

@@ -11,7 +11,9 @@
   source (X11 full screen) says at the next tick; a watched one's signal is
   `app.report_hold(reason, on)` (`AppHarness.signal`), as the D-Bus thread would call it.
 - `AppHarness`: builds an `App` in a temp folder with all of the above (`notifier=` and
-  `holds=` put real ones in; `holds="real"` lets the app choose the real hold sources).
+  `holds=` put real ones in; `holds="real"` lets the app choose the real hold sources;
+  `sound=` a ReminderSound of the test's, else the real one, silent unless the config turns
+  sound on).
 
 The real driver, notifier, idle sources and tray are proven separately (test_driver.py and the
 real-desktop smoke tests); this harness is for the app's behaviour.
@@ -108,7 +110,7 @@ class RecordingNotifier:
         self.withdrawn: list[int] = []
         self.open: dict[int, Reminder] = {}
         self.fail = False  # True: the server is gone, show() fails
-        self.sound = False
+        self.sound = "off"  # the app's `general.sound` choice (as the real notifiers get it)
 
     def start(self) -> None: ...
 
@@ -178,7 +180,7 @@ class AppHarness:
     def __init__(self, tmp: Path, monkeypatch, config: str = "",
                  start: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
                  safety_seen: bool = True, display: bool = True, notifier=None,
-                 holds=None) -> None:
+                 holds=None, sound=None) -> None:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir(exist_ok=True)
         monkeypatch.setenv("MOVEBREAK_CONFIG_DIR", str(tmp / "cfg"))
@@ -197,7 +199,7 @@ class AppHarness:
                        notifier=self.notifier, idle=self.idle,
                        holds=None if holds == "real" else self.holds,
                        driver=InlineDriver,
-                       launch=self.launched.append, display=display)
+                       launch=self.launched.append, display=display, sound=sound)
         self.notifier.on_action = self.app.on_action
         self.driver: InlineDriver = self.app.driver
         if safety_seen:
