@@ -218,7 +218,8 @@ def test_doctor_says_who_plays_the_sound(sound_rig):
                                             "notification server: gnome-shell lists")
     assert (out["gsound"], out["routine"]) == ("not needed here", "silent (routine.chime = false)")
     assert sound.diagnose("off", True, dunst)["reminder sound"].startswith(
-        'off: general.sound is "off"; with "theme" or "chime": gsound')
+        'off: general.sound is "off"; "theme" or "chime" would be played by movebreak '
+        '(GSound) (dunst does not list')
 
 
 @pytest.mark.desktop

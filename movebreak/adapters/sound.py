@@ -380,8 +380,9 @@ def diagnose(choice: str, routine_chime: bool, notifications: dict,
         gsound = "yes, the sound device answers" if problem is None else \
             "not installed" if problem.startswith("GSound is not installed") else "installed"
     if r.by == "off":
-        out["reminder sound"] = f"off: {r.why}; with \"theme\" or \"chime\": {would.by} " \
-                                f"({would.why})" + (f"; but {problem}" if problem else "")
+        out["reminder sound"] = (f"off: {r.why}; \"theme\" or \"chime\" would be played by "
+                                 f"{_BY[would.by]} ({would.why})"
+                                 + (f"; but {problem}" if problem else ""))
     elif r.by == "gsound" and problem:
         out["reminder sound"] = f"none - {problem}"
     else:
