@@ -1,7 +1,8 @@
 """A real audio path for tests: PulseAudio with one null sink, recorded from its monitor.
 
 `SoundRig().start()` runs `pulseaudio` (no default modules: a null sink named `rig`, the
-native protocol on a private socket, anonymous access) in a temp folder; `env_overrides`
+default one, and `away`, where `hush()` moves sounds nobody records; the native protocol on
+a private socket, anonymous access) in a temp folder; `env_overrides`
 point a process at it (PULSE_SERVER; CANBERRA_DRIVER=pulse so libcanberra never falls back
 to a sound card of the machine). One `parec` records the sink's monitor for the whole session;
 `record()` gives a test its stretch, and `Recording.rms_at(when)` measures a part of it with
@@ -41,6 +42,7 @@ HEARD_RMS = 0.005
 
 _PA_SCRIPT = """\
 load-module module-null-sink sink_name=rig rate={rate} sink_properties=device.description=rig
+load-module module-null-sink sink_name=away sink_properties=device.description=away
 load-module module-native-protocol-unix socket={socket} auth-anonymous=1
 set-default-sink rig
 """
@@ -210,9 +212,10 @@ class SoundRig:
         self.hush()
 
     def hush(self) -> None:
-        """End every sound still playing (the next test need not wait for its tail)."""
+        """Move every sound still playing to the unrecorded `away` sink (pactl cannot end
+        another client's stream), so the next test need not wait for its tail."""
         for line in self.pactl("list", "short", "sink-inputs").stdout.splitlines():
-            self.pactl("kill-sink-input", line.split()[0])
+            self.pactl("move-sink-input", line.split()[0], "away")
 
 
 class Recording:

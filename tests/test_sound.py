@@ -386,6 +386,7 @@ def test_a_reminder_waiting_for_the_server_is_heard_once_not_at_every_retry(
         h.app.done()
         h.app.break_now("move")
         assert player.calls == 2 and player.problem is None
+    sound_rig.hush()
 
 
 # --------------------------------------------------------------------------- the user's theme
