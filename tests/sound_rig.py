@@ -1,4 +1,4 @@
-"""A real audio path for tests: PulseAudio with one null sink, recorded from its monitor.
+"""A real audio path for tests: PulseAudio with a null sink, recorded from its monitor.
 
 `SoundRig().start()` runs `pulseaudio` (no default modules: a null sink named `rig`, the
 default one, and `away`, where `hush()` moves sounds nobody records; the native protocol on
