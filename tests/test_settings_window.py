@@ -239,7 +239,7 @@ def test_routine_hold_rounds_and_desk_only_are_clicked_and_saved(app, windows):
     win.xdo("key", "Return")
     assert win.closed() == 0
     on_disk = tomllib.loads(app.config.read_text())
-    assert on_disk["routine"] == {"hold": "45s", "rounds": 2, "desk_only": True}
+    assert on_disk["routine"] == {"hold": "45s", "rounds": 2, "desk_only": True, "chime": True}
     assert app.status()["config_problems"] == []
 
 
