@@ -27,8 +27,10 @@ APT_SHOTS := suckless-tools x11-xserver-utils
 run: apt-run $(STAMP)
 	$(PY) -m movebreak run
 
+# Three workers on two cores (most desktop tests wait on real programs); a test file stays on
+# one worker, so a desktop that a module starts once (GNOME Shell, Xfce) is started once.
 test: apt-run apt-test $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile
 
 bench: apt-run apt-test apt-bench $(STAMP)
 	$(PY) scripts/bench.py

@@ -84,7 +84,7 @@ def test_icon_menu_notifications_and_idle_on_gnome_shell(gnome, tmp_path):
     app = App(gnome, tmp_path)
     try:
         app.wait_status(lambda s: s["pid"], "the app to answer", 15)
-        st = app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
+        st = app.wait_status(lambda s: s["tray"], "the item registered with the shell", 10)
         assert st["notifier"] == "dbus" and st["tray_problem"] is None
         # the menu the shell shows: live entries, and a click works
         entries = menu_entries(gnome)
@@ -138,7 +138,7 @@ def test_without_the_shell_notification_service_icon_and_menu_still_work(tmp_pat
     try:
         assert "org.freedesktop.Notifications" not in rig.bus_names()
         app.wait_status(lambda s: s["pid"], "the app to answer", 15)
-        app.wait_status(lambda s: s["tray"], "the item registered with the shell", 5)
+        app.wait_status(lambda s: s["tray"], "the item registered with the shell", 10)
         assert "Quit" in menu_entries(rig)
         app.cli("break", "move")
         st = app.wait_status(lambda s: s["warnings"], "a warning about notifications")

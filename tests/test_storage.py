@@ -98,10 +98,15 @@ def test_runtime_dir_env_is_created_private(monkeypatch, tmp_path) -> None:
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="XDG runtime dir is Linux/BSD")
-def test_runtime_dir_uses_xdg_runtime_dir(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    assert runtime_dir() == tmp_path / "movebreak"
-    assert mode(tmp_path / "movebreak") == 0o700
+def test_runtime_dir_uses_xdg_runtime_dir(monkeypatch) -> None:
+    # a short folder, as XDG_RUNTIME_DIR is (/run/user/UID): a long one falls back, see below
+    short = Path(tempfile.mkdtemp(prefix="mb-", dir="/tmp"))
+    try:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
+        assert runtime_dir() == short / "movebreak"
+        assert mode(short / "movebreak") == 0o700
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="uid-based fallback is POSIX")

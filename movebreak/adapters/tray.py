@@ -113,7 +113,8 @@ def _name_gtk_program() -> None:
         from gi.repository import GLib
         if GLib.get_prgname() in (None, "", "__main__.py", "python", "python3"):
             GLib.set_prgname("movebreak")
-        GLib.set_application_name("movebreak")
+        if GLib.get_application_name() in (None, "", "__main__.py", "python", "python3"):
+            GLib.set_application_name("movebreak")  # once: GLib warns when set twice
     except Exception:
         log.debug("could not set the GTK program name", exc_info=True)
 
