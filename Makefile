@@ -29,7 +29,10 @@ run: apt-run $(STAMP)
 
 # Three workers on two cores (most desktop tests wait on real programs); a test file stays on
 # one worker, so a desktop that a module starts once (GNOME Shell, Xfce) is started once.
+# compileall first: the tests start hundreds of `python -m movebreak` processes, which would
+# each compile the package again where PYTHONDONTWRITEBYTECODE is set.
 test: apt-run apt-test $(STAMP)
+	$(PY) -m compileall -q movebreak
 	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile
 
 bench: apt-run apt-test apt-bench $(STAMP)
