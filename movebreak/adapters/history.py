@@ -287,6 +287,16 @@ def _check_keep_days(keep_days: int | None) -> None:
                          f"got {keep_days!r}")
 
 
+#: `prune` without a retention setting.
+KEEP_ALL = Pruned(0, None, "history: keeping every event (general.keep_history_days is not set)")
+
+
+def _prune_cutoff(now: datetime, keep_days: int | None) -> datetime | None:
+    """The instant before which `prune` deletes (None: keep everything); checks `keep_days`."""
+    _check_keep_days(keep_days)
+    return None if keep_days is None else _utc(now) - timedelta(days=keep_days)
+
+
 def _prune_message(removed: int, cutoff: datetime, keep_days: int) -> str:
     when = cutoff.astimezone().strftime("%Y-%m-%d %H:%M")
     noun = "event" if removed == 1 else "events"
@@ -602,11 +612,9 @@ class History(_Queries):
         many events went and why, for the terminal and the log. Freed pages are reused by later
         writes (the file does not shrink). Any thread.
         """
-        _check_keep_days(keep_days)
-        if keep_days is None:
-            return Pruned(0, None, "history: keeping every event (general.keep_history_days "
-                                   "is not set)")
-        cutoff = _utc(now) - timedelta(days=keep_days)
+        cutoff = _prune_cutoff(now, keep_days)
+        if cutoff is None:
+            return KEEP_ALL
         with self._lock:
             self._day_cache = None
             if self._conn is None:
@@ -707,11 +715,9 @@ class NullHistory(_Queries):
 
     def prune(self, now: datetime, keep_days: int | None) -> Pruned:
         """Same as `History.prune`, on the in-memory events."""
-        _check_keep_days(keep_days)
-        if keep_days is None:
-            return Pruned(0, None, "history: keeping every event (general.keep_history_days "
-                                   "is not set)")
-        cutoff = _utc(now) - timedelta(days=keep_days)
+        cutoff = _prune_cutoff(now, keep_days)
+        if cutoff is None:
+            return KEEP_ALL
         with self._lock:
             kept = [e for e in self._events if e["at"] >= cutoff or e["type"] == "safety_seen"]
             removed = len(self._events) - len(kept)
