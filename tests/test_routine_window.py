@@ -116,18 +116,30 @@ def test_wm_close_request_records_a_partial_routine(window, desktop):
 
     w = window("--exercise", "hamstrings")
     w.wait(lambda s: s["phase"] == "prepare", 10, "the routine to run")
-    d = display.Display(desktop.display)
+    def send_close() -> None:
+        # every window of that title (a Tk toplevel can show up twice in xdotool's list; the
+        # one that is not Tk's wrapper ignores the message)
+        wids = desktop.run(["xdotool", "search", "--name", f"^{w.title}$"]).stdout.split()
+        d = display.Display(desktop.display)
+        try:
+            protocols = d.intern_atom("WM_PROTOCOLS")
+            delete = d.intern_atom("WM_DELETE_WINDOW")
+            for wid in wids:
+                win = d.create_resource_object("window", int(wid))
+                msg = event.ClientMessage(window=win, client_type=protocols,
+                                          data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+                win.send_event(msg, event_mask=X.NoEventMask)
+            d.flush()
+        finally:
+            d.close()
+
+    send_close()
     try:
-        win = d.create_resource_object("window", int(w.wid))
-        protocols = d.intern_atom("WM_PROTOCOLS")
-        delete = d.intern_atom("WM_DELETE_WINDOW")
-        msg = event.ClientMessage(window=win, client_type=protocols,
-                                  data=(32, [delete, X.CurrentTime, 0, 0, 0]))
-        win.send_event(msg, event_mask=X.NoEventMask)
-        d.flush()
-    finally:
-        d.close()
-    assert w.exit_code() == 0
+        code = w.exit_code(5)
+    except AssertionError:  # seen once under load: the first request did not arrive
+        send_close()
+        code = w.exit_code(5)
+    assert code == 0
     [routine] = w.events("routine")
     assert routine["detail"]["complete"] is False
 
