@@ -400,7 +400,7 @@ class Tray:
             return
         icon.visible = True
         self._live = True
-        self.show(self._status, force=True)
+        self.show(None, force=True)
 
     def _release_setup_thread(self) -> None:
         """pystray's setup thread waits for the loop to get ready; if it never did (the loop
@@ -514,11 +514,15 @@ class Tray:
             self.app.submit(tray_changed, shown, self.backend, detail)
 
     # -------------------------------------------------------------- updates
-    def show(self, status: Status, force: bool = False) -> None:
-        """Owner (or pystray's setup thread): take a new snapshot; update icon, title and
-        menu if what they show changed. Never blocks on the GTK loop."""
+    def show(self, status: Status | None, force: bool = False) -> None:
+        """Owner: take a new snapshot; update icon, title and menu if what they show changed.
+        pystray's setup thread passes None: apply the latest one (read under the lock, so a
+        snapshot it read earlier can never replace a newer one from the owner). Never blocks
+        on the GTK loop."""
         with self._lock:
-            self._status = status
+            if status is not None:
+                self._status = status
+            status = self._status
             view = _view(status, self.app.clock())
             old, self._view = self._view, view
             if not self._live:
