@@ -27,14 +27,15 @@ APT_SHOTS := suckless-tools x11-xserver-utils
 run: apt-run $(STAMP)
 	$(PY) -m movebreak run
 
-# Two workers, one per core; a test file stays on one worker, so a desktop that a module
-# starts once (GNOME Shell, Xfce) is started once. A failed test runs once more before it
-# counts (real programs on a busy machine: a window can miss its focus); pytest lists reruns.
+# Three workers on two cores (most desktop tests wait on real programs); a test file stays on
+# one worker, so a desktop that a module starts once (GNOME Shell, Xfce) is started once. A
+# failed test runs again (up to twice) before it counts: on a busy machine a real window can
+# miss its focus or a deadline; pytest lists every rerun in its summary.
 # compileall first: the tests start hundreds of `python -m movebreak` processes, which would
 # each compile the package again where PYTHONDONTWRITEBYTECODE is set.
 test: apt-run apt-test $(STAMP)
 	$(PY) -m compileall -q movebreak
-	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile --reruns 1
+	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile --reruns 2
 
 bench: apt-run apt-test apt-bench $(STAMP)
 	$(PY) scripts/bench.py
