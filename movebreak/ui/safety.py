@@ -187,12 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-run", action="store_true",
                         help="stay open until the notice is acknowledged")
     args = parser.parse_args(argv)
-    try:
-        from movebreak.ui.common import open_root
-        root = open_root("movebreak")
-    except ImportError as e:  # no tkinter in this Python
-        print(f"movebreak: cannot open a window ({e})", file=sys.stderr)
-        root = None
+    from movebreak.ui import try_open_root
+    root = try_open_root("movebreak")
     if root is None:
         print(f"{safety.TITLE}\n\n{safety.BODY}\n\n{safety.ACK_HINT}")
         return 1

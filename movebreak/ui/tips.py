@@ -86,15 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Show movebreak's tips between breaks.")
     parser.add_argument("--config", metavar="FILE", help="ignored (accepted for the app)")
     parser.parse_args(argv)
-    try:
-        from movebreak.ui.common import open_root, write_debug
-        root = open_root("movebreak")
-    except ImportError as e:  # no tkinter in this Python
-        print(f"movebreak: cannot open a window ({e})", file=sys.stderr)
-        root = None
+    from movebreak.ui import try_open_root
+    root = try_open_root("movebreak")
     if root is None:
         print(text())
         return 1
+    from movebreak.ui.common import write_debug
     shown = build(root)
     root.lift()
     root.after_idle(lambda: write_debug(os.environ.get("MOVEBREAK_UI_DEBUG_FILE"), shown))

@@ -61,19 +61,8 @@ class HoldBus:
         """Start the loop thread (idempotent)."""
         if self._loop is not None:
             return
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        def main() -> None:
-            asyncio.set_event_loop(loop)
-            loop.call_soon(ready.set)
-            loop.run_forever()
-
-        thread = threading.Thread(target=main, name="movebreak-holds", daemon=True)
-        thread.start()
-        if not ready.wait(5):
-            raise RuntimeError("the hold sources' D-Bus thread did not start")
-        self._loop, self._thread = loop, thread
+        from movebreak.adapters.aio import start_loop_thread
+        self._loop, self._thread = start_loop_thread("movebreak-holds")
 
     def run(self, coro: Coroutine, timeout: float = CONNECT_TIMEOUT + CALL_TIMEOUT) -> Any:
         """Run `coro` on the loop thread and wait for its result (not from the loop thread)."""

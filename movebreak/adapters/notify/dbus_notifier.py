@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from movebreak.adapters.aio import start_loop_thread
 from movebreak.adapters.notify.base import (
     CLICKED,
     DISMISSED,
@@ -276,19 +277,7 @@ class DbusNotifier:
         with self._lock:
             if self._loop is not None:
                 return
-            loop = asyncio.new_event_loop()
-            ready = threading.Event()
-
-            def run() -> None:
-                asyncio.set_event_loop(loop)
-                loop.call_soon(ready.set)
-                loop.run_forever()
-
-            thread = threading.Thread(target=run, name="movebreak-notify", daemon=True)
-            thread.start()
-            if not ready.wait(5):
-                raise RuntimeError("notification loop thread did not start")
-            self._loop, self._thread = loop, thread
+            self._loop, self._thread = start_loop_thread("movebreak-notify")
             self._callbacks = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="movebreak-notify-cb")
         caps = self._run(self._refresh(), self._send_timeout, None)
