@@ -22,7 +22,8 @@ APT_BENCH := safeeyes workrave
 # dmenu draws dunst's action list in the notification screenshot.
 APT_SHOTS := suckless-tools x11-xserver-utils
 
-.PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench apt-shots venv
+.PHONY: run test bench lint screenshots clean apt-run apt-test apt-bench apt-shots venv \
+        i18n i18n-extract i18n-update i18n-compile new-language
 
 run: apt-run $(STAMP)
 	$(PY) -m movebreak run
@@ -45,6 +46,28 @@ screenshots: apt-run apt-test apt-shots $(STAMP)
 	$(PY) scripts/screenshot_settings.py
 	$(PY) scripts/screenshot_windows.py
 	$(PY) scripts/screenshot_desktops.py
+
+# Translations (README: "Adding a language"). Catalogs live in movebreak/locale: the template
+# movebreak.pot, and <lang>/LC_MESSAGES/movebreak.po (edited by translators) and .mo (compiled,
+# committed and shipped in the wheel). `make i18n` = extract + update + compile.
+LOCALES  := movebreak/locale
+PYBABEL  := $(VENV)/bin/pybabel
+i18n: i18n-extract i18n-update i18n-compile
+
+i18n-extract: $(STAMP)
+	$(PYBABEL) -q extract -F babel.cfg --sort-by-file --no-wrap --add-comments=TRANSLATORS: \
+	  --project=movebreak --copyright-holder="movebreak developers" \
+	  -o $(LOCALES)/movebreak.pot movebreak
+
+i18n-update: $(STAMP)
+	$(PYBABEL) -q update --no-wrap --ignore-obsolete -i $(LOCALES)/movebreak.pot -d $(LOCALES) -D movebreak
+
+i18n-compile: $(STAMP)
+	$(PYBABEL) compile -d $(LOCALES) -D movebreak --statistics
+
+# make new-language CODE=fr
+new-language: $(STAMP)
+	$(PYBABEL) init -i $(LOCALES)/movebreak.pot -d $(LOCALES) -D movebreak -l $(CODE)
 
 lint: $(STAMP)
 	$(PY) -m ruff check movebreak tests scripts

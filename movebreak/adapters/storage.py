@@ -644,6 +644,8 @@ def default_config_text() -> str:
         f"respect_dnd = {val(g['respect_dnd'])}",
         "# Hold reminders while a full-screen window has focus (a presentation, a video call).",
         f"hold_when_fullscreen = {val(g['hold_when_fullscreen'])}",
+        '# The language of every text: "auto" (your desktop\'s) or "en", "es", "de".',
+        f"language = {val(g['language'])}",
         "# History keeps every event; to drop events older than N days (7 to 3650) at each",
         "# start, remove the # below.",
         "# keep_history_days = 365",

@@ -16,6 +16,7 @@ Config layout (schema 1)::
     autostart = false
     respect_dnd = true          # hold reminders while the desktop's do-not-disturb is on
     hold_when_fullscreen = true # hold reminders while a full-screen window has focus
+    language = "auto"           # "auto" (the desktop's locale) or a code: "en", "es", "de"
     keep_history_days = 365     # optional, 7 .. 3650; absent = keep every event
     [reminders.<kind>]          # one per id in catalog.KIND_IDS
     enabled = true
@@ -44,9 +45,11 @@ from typing import Any
 
 from .catalog import KIND_IDS, KINDS
 from .durations import DurationError, format_duration, parse_duration
+from .l10n import LANGUAGE_NAMES
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LANGUAGE_CHOICES",
     "DAY_NAMES",
     "INTERVAL_RANGE",
     "SNOOZE_RANGE",
@@ -83,6 +86,8 @@ HOLD_CHOICES = (30, 45, 60)
 ROUNDS_CHOICES = (1, 2)
 #: `general.sound`: no sound, the desktop's sound theme, or movebreak's own chime.
 SOUND_CHOICES = ("off", "theme", "chime")
+#: `general.language`: "auto" follows the desktop's locale; the others are shipped languages.
+LANGUAGE_CHOICES = ("auto", *LANGUAGE_NAMES)
 #: Inclusive (min, max) days of history to keep; None (the default) keeps everything.
 KEEP_HISTORY_DAYS_RANGE = (7, 3650)
 
@@ -128,6 +133,7 @@ class Settings:
     keep_history_days: int | None = None
     respect_dnd: bool = True
     hold_when_fullscreen: bool = True
+    language: str = "auto"
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.reminders if k not in KINDS]
@@ -163,6 +169,7 @@ class Settings:
                 self.keep_history_days,
                 self.respect_dnd,
                 self.hold_when_fullscreen,
+                self.language,
             )
         )
 
@@ -450,6 +457,28 @@ _SOUND = _Spec(
     form_allowed=", ".join(SOUND_CHOICES[:-1]) + f" or {SOUND_CHOICES[-1]}",
 )
 
+def _parse_language(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Bad(None)
+    code = value.strip().replace("-", "_")
+    if code.lower() == "auto":
+        return "auto"
+    if code.split("_")[0].lower() in LANGUAGE_CHOICES[1:]:
+        return code.split("_")[0].lower()
+    raise _Bad(None)
+
+
+_LANGUAGE = _Spec(
+    allowed='"auto" (the desktop\'s language) or one of '
+            + ", ".join(f'"{c}"' for c in LANGUAGE_CHOICES[1:]),
+    example='"auto"',
+    parse=_parse_language,
+    dump=str,
+    human=lambda v: f'"{v}"',
+    from_text=lambda text: text,
+    form_allowed="auto or " + ", ".join(LANGUAGE_CHOICES[1:]),
+)
+
 #: [general] key -> (Settings attribute, spec)
 _GENERAL: dict[str, tuple[str, _Spec]] = {
     "snooze": ("snooze_s", _duration_spec(*SNOOZE_RANGE, "10m")),
@@ -461,6 +490,7 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "respect_dnd": ("respect_dnd", _BOOL),
     "hold_when_fullscreen": ("hold_when_fullscreen", _BOOL),
     "keep_history_days": ("keep_history_days", _KEEP_DAYS),
+    "language": ("language", _LANGUAGE),
 }
 
 def _parse_hold(value: object) -> int:
