@@ -77,7 +77,7 @@ class App:
                  tz=None, use_tray: bool = True, notifier=None, idle=None, holds=None,
                  driver: Callable[..., Any] = Driver,
                  launch: Callable[[list[str]], Any] = launcher.launch,
-                 display: bool | None = None, sound=None) -> None:
+                 display: bool | None = None, sound=None, return_watch=None) -> None:
         self.config_path = config_path
         self.clock = clock
         self.tz = tz
@@ -86,6 +86,8 @@ class App:
         self._notifier = notifier
         self._idle = idle
         self._holds = holds
+        self._return_watch = return_watch  # owner: tells at the next input while away
+        self._watching = False  # owner: the return watch is armed
         self._hold_raw: dict[str, bool] = {}  # owner: what each source last said
         self._saved_at: datetime | None = None  # owner: when the timers were last saved
         self._launch = launch
@@ -185,6 +187,10 @@ class App:
         if self._holds is None:
             from movebreak.adapters.holds import choose_holds
             self._holds = choose_holds(self.report_hold, self.clock)
+        if self._return_watch is None:
+            from movebreak.adapters.idle.watch import make_return_watch
+            self._return_watch = make_return_watch(getattr(self._idle, "name", ""),
+                                                   getattr(self._holds, "bus", None))
         tray = ("yes" if self._tray_shown else "watching for a tray host") if self.tray else \
             "no - " + (self.tray_problem or "disabled")
         say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
@@ -273,6 +279,8 @@ class App:
             self._notifier.stop()
         if self._idle is not None:
             self._idle.close()
+        if self._return_watch is not None:
+            self._return_watch.close()
         if self._holds is not None:
             self._holds.close()
         self.history.close()
@@ -315,9 +323,32 @@ class App:
             if pending is not None and pending.id == retry.id:  # not answered meanwhile
                 self._deliver(retry)
         self._apply(events)
+        self._arm_return(now)
         if self._saved_at is None or (now - self._saved_at).total_seconds() >= SAVE_EVERY_S \
                 or now < self._saved_at:
             self._save_timers()
+
+    def _away_idle(self, now: datetime) -> bool:
+        """Owner: away because of no input (a locked screen ends by its own signal)."""
+        return self.engine.away and "locked" not in self.engine.holds(now)
+
+    def _arm_return(self, now: datetime) -> None:
+        """Owner, after a tick: while away (no input), have the return watch tick at the
+        user's next input, so coming back is seen at once (adapters/idle/watch.py)."""
+        if not self._away_idle(now):
+            self._watching = False
+        elif not self._watching and self._return_watch is not None:
+            self._watching = True
+            self._return_watch.arm(self._on_return)
+
+    def _on_return(self) -> None:
+        """The return watch's thread: input after time away; tick on the owner now."""
+        self.submit(self._returned)
+
+    def _returned(self) -> None:
+        """Owner: the return watch fired (it is one-shot); tick, which re-arms if still away."""
+        self._watching = False
+        self._tick()
 
     def _save_timers(self) -> None:
         """Owner: save the engine's timers (atomically); a failure is logged, never fatal."""
@@ -376,6 +407,9 @@ class App:
         planned = self.engine.next_wakeup(now)
         if self._undelivered is not None:  # server gone: try again soon, not at the next due
             planned = min(planned, now + timedelta(seconds=RETRY_S))
+        if self._return_watch is None and self._notifier is not None and self._away_idle(now):
+            from movebreak.adapters.idle.watch import POLL_WHILE_AWAY_S
+            planned = min(planned, now + timedelta(seconds=POLL_WHILE_AWAY_S))
         return planned
 
     def tray_changed(self, shown: bool, backend: str | None, detail: str) -> None:

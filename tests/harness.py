@@ -154,6 +154,29 @@ class FakeIdle:
     def close(self) -> None: ...
 
 
+class FakeReturnWatch:
+    """A return watch the test fires (`fire()`), as the real one does at the next input."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.callback = None
+        self.arms = 0
+        self.closed = False
+
+    def arm(self, callback) -> None:
+        self.arms += 1
+        self.callback = callback
+
+    def fire(self) -> None:
+        callback, self.callback = self.callback, None
+        assert callback is not None, "the watch was not armed"
+        callback()
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class FakeHolds:
     """Polled hold states the test sets, read by the app at each tick like X11 full screen."""
 
@@ -180,7 +203,7 @@ class AppHarness:
     def __init__(self, tmp: Path, monkeypatch, config: str = "",
                  start: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
                  safety_seen: bool = True, display: bool = True, notifier=None,
-                 holds=None, sound=None) -> None:
+                 holds=None, sound=None, return_watch="fake") -> None:
         for sub in ("cfg", "data", "run"):
             (tmp / sub).mkdir(exist_ok=True)
         monkeypatch.setenv("MOVEBREAK_CONFIG_DIR", str(tmp / "cfg"))
@@ -194,12 +217,15 @@ class AppHarness:
         self.notifier = notifier or RecordingNotifier()
         self.idle = FakeIdle()
         self.holds = FakeHolds() if holds is None else holds
+        # "fake": a FakeReturnWatch; None: none (the app then polls while away)
+        self.watch = FakeReturnWatch() if return_watch == "fake" else return_watch
         self.launched: list[list[str]] = []
         self.app = App(self.config_path, clock=self.clock, tz=UTC, use_tray=False,
                        notifier=self.notifier, idle=self.idle,
                        holds=None if holds == "real" else self.holds,
                        driver=InlineDriver,
-                       launch=self.launched.append, display=display, sound=sound)
+                       launch=self.launched.append, display=display, sound=sound,
+                       return_watch=self.watch)
         self.notifier.on_action = self.app.on_action
         self.driver: InlineDriver = self.app.driver
         if safety_seen:

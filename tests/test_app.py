@@ -94,6 +94,52 @@ def test_working_hours_hold_reminders_outside_them(tmp_path, monkeypatch):
         assert all(r.due < T0 + timedelta(hours=2) for r in h.notifier.shown)
 
 
+def _go_away(h, minutes: int = 5) -> None:
+    h.idle.seconds = 0
+    for _ in range(minutes * 4):  # no input
+        h.idle.seconds += 15
+        h.advance(seconds=15)
+    assert h.app.status().away
+
+
+def test_return_is_noticed_at_the_first_input_not_at_the_next_tick(h):
+    """Away (no input): the return watch is armed once; its firing ticks at once, so the
+    natural break ends at the moment of the input, long before the 30 s watchdog tick."""
+    _go_away(h)
+    assert h.watch.arms == 1 and h.watch.callback is not None
+    planned = h.driver.planned()
+    h.clock.set(h.clock() + timedelta(seconds=1))
+    h.idle.seconds = 0.2  # a key press, 0.2 s ago
+    h.watch.fire()
+    natural = h.events("natural")
+    assert len(natural) == 1 and natural[0]["at"] == h.clock() - timedelta(seconds=0.2)
+    assert h.clock() < planned  # before the tick the app had planned
+    assert not h.app.status().away and h.watch.arms == 1  # back: not armed again
+
+
+def test_return_watch_rearmed_while_still_away_and_each_away_period(h):
+    _go_away(h)
+    h.watch.fire()  # fired, but idle still says away (e.g. a spurious event): arm again
+    assert h.app.status().away and h.watch.arms == 2
+    h.idle.seconds = 0
+    h.watch.fire()
+    assert not h.app.status().away
+    _go_away(h)
+    assert h.watch.arms == 3
+
+
+def test_without_a_return_watch_the_app_polls_while_away(tmp_path, monkeypatch):
+    with AppHarness(tmp_path, monkeypatch, '[reminders.move]\ninterval = "10m"\n',
+                    return_watch=None) as h:
+        planned = h.driver.planned()
+        assert planned - h.clock() >= timedelta(seconds=30)  # active: no polling
+        _go_away(h)
+        assert h.driver.planned() - h.clock() <= timedelta(seconds=1.5)
+        h.idle.seconds = 0
+        h.advance(seconds=1.5)
+        assert not h.app.status().away and h.events("natural")
+
+
 def test_away_is_a_natural_break_and_answers_a_waiting_move(h):
     h.advance(minutes=10)
     waiting = h.notifier.shown[-1]

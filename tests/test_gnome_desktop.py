@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,30 @@ def test_gnome_banners_off_is_do_not_disturb(gnome, monkeypatch):
     finally:
         subprocess.run([*dnd, "true"], env=gnome.env, check=False, timeout=10)
         holds.close()
+
+
+def test_return_watch_fires_at_the_next_key_on_gnome(gnome, monkeypatch):
+    """Mutter's AddUserActiveWatch through the hold sources' bus loop: no callback while
+    nobody types, one within a moment of a real key press."""
+    import threading
+
+    from movebreak.adapters.holds.bus import HoldBus
+    from movebreak.adapters.idle.watch import make_return_watch
+    for key in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "WAYLAND_DISPLAY"):
+        monkeypatch.setenv(key, gnome.env[key])
+    bus = HoldBus()
+    bus.start()
+    watch = make_return_watch("gnome", bus)
+    fired = threading.Event()
+    try:
+        assert watch is not None and watch.name == "gnome"
+        watch.arm(fired.set)
+        assert not fired.wait(0.8), "fired without input"
+        pressed = time.monotonic()
+        gnome.type_keys(("escape",))
+        assert fired.wait(3), "no callback after a key press"
+        assert time.monotonic() - pressed < 2.5
+    finally:
+        if watch is not None:
+            watch.close()
+        bus.stop()

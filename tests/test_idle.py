@@ -396,3 +396,47 @@ def test_xcb_answers_as_python_xlib_does(desktop):
         conn.idle_ms()
     with pytest.raises(XcbError, match="cannot open X display"):
         XcbConnection(":4242")
+
+
+# ---------------------------------------------------------------- return watches
+@pytest.mark.desktop
+def test_x11_return_watch_fires_at_the_next_input_only(xdisplay):
+    """The SYNC IDLETIME alarm: nothing while there is no input, the callback within a
+    moment of the first mouse move, once (one-shot), and at once when armed while active."""
+    import threading
+
+    from movebreak.adapters.idle.watch import make_return_watch
+    watch = make_return_watch("x11")
+    assert watch is not None and watch.name == "x11-sync"
+    fired = threading.Event()
+    calls: list[float] = []
+
+    def back() -> None:
+        calls.append(time.monotonic())
+        fired.set()
+    try:
+        time.sleep(1.2)  # idle above the alarm's 1 s threshold
+        watch.arm(back)
+        assert not fired.wait(0.6), "fired without input"
+        moved = time.monotonic()
+        xdisplay.run(["xdotool", "mousemove", "101", "77"])
+        assert fired.wait(2), "no callback after input"
+        assert calls[0] - moved < 1.0
+        time.sleep(1.2)
+        xdisplay.run(["xdotool", "mousemove", "140", "60"])  # not armed: no second call
+        time.sleep(0.3)
+        assert len(calls) == 1
+        fired.clear()
+        xdisplay.run(["xdotool", "mousemove", "150", "65"])
+        watch.arm(back)  # the user is active right now: it fires at once
+        assert fired.wait(1) and len(calls) == 2
+    finally:
+        watch.close()
+    assert not watch._thread.is_alive()
+
+
+def test_no_return_watch_where_none_can_work():
+    from movebreak.adapters.idle.watch import make_return_watch
+    assert make_return_watch("kde") is None
+    assert make_return_watch("none") is None
+    assert make_return_watch("gnome", bus=None) is None

@@ -82,6 +82,10 @@ def _load() -> Any:
         ("xcb_send_request", ctypes.c_uint, [p, ctypes.c_int, ctypes.POINTER(_Iovec),
                                              ctypes.POINTER(_ProtocolRequest)]),
         ("xcb_wait_for_reply", p, [p, ctypes.c_uint, perr]),
+        ("xcb_generate_id", u32, [p]),
+        ("xcb_get_file_descriptor", ctypes.c_int, [p]),
+        ("xcb_poll_for_event", p, [p]),
+        ("xcb_flush", ctypes.c_int, [p]),
     ):
         fn = getattr(lib, fname)
         fn.restype, fn.argtypes = res, args
@@ -147,28 +151,74 @@ class XcbConnection:
                            f"QueryExtension {name.decode()}")
         return data[9] if data[8] else None  # present, major_opcode
 
+    def extension_info(self, name: bytes) -> tuple[int, int] | None:
+        """(major opcode, first event code) of extension `name`, or None if it is missing."""
+        conn = self._live()
+        cookie = self._lib.xcb_query_extension(conn, len(name), name)
+        data = self._reply(self._lib.xcb_query_extension_reply, cookie, 12,
+                           f"QueryExtension {name.decode()}")
+        return (data[9], data[10]) if data[8] else None  # present, major_opcode, first_event
+
+    def request(self, opcode: int, minor: int, payload: bytes, *, reply: int | None = None,
+                what: str = "request") -> bytes | None:
+        """Send extension request (`opcode`, `minor`) with `payload` (the bytes after the
+        4-byte header, a multiple of 4). `reply`: bytes of the reply to return (0: the whole
+        reply); None: a request without reply (an X error then arrives as an event)."""
+        conn = self._live()
+        # [major, minor, length (xcb fills it in), payload]; xcb writes byte 0 (the opcode
+        # given below) and the length, and needs two spare iovecs before the first.
+        size = 4 + len(payload)
+        body = ctypes.create_string_buffer(struct.pack("=BBH", 0, minor, 0) + payload, size)
+        vec = (_Iovec * 3)()
+        vec[2].iov_base, vec[2].iov_len = ctypes.addressof(body), size
+        first = ctypes.cast(ctypes.addressof(vec) + 2 * ctypes.sizeof(_Iovec),
+                            ctypes.POINTER(_Iovec))
+        req = _ProtocolRequest(count=1, ext=None, opcode=opcode, isvoid=int(reply is None))
+        flags = _REQUEST_CHECKED if reply is not None else 0
+        seq = self._lib.xcb_send_request(conn, flags, first, ctypes.byref(req))
+        if not seq:
+            raise XcbError(f"{what} could not be sent (connection broken)")
+        if reply is None:
+            return None
+        return self._reply(self._lib.xcb_wait_for_reply, seq, reply or None, what)
+
     def idle_ms(self) -> int:
         """Milliseconds since the last keyboard or mouse input (MIT-SCREEN-SAVER QueryInfo)."""
-        conn = self._live()
         if self._saver_opcode is None:
             opcode = self.extension_opcode(_SCREENSAVER)
             if opcode is None:
                 raise XcbError("the X server lacks the MIT-SCREEN-SAVER extension")
             self._saver_opcode = opcode
-        # [major, minor, length (xcb fills it in), drawable]; xcb writes byte 0 (the opcode
-        # given below) and the length, and needs two spare iovecs before the first.
-        body = ctypes.create_string_buffer(struct.pack("=BBHI", 0, _SS_QUERY_INFO, 0,
-                                                       self.root), 8)
-        vec = (_Iovec * 3)()
-        vec[2].iov_base, vec[2].iov_len = ctypes.addressof(body), 8
-        first = ctypes.cast(ctypes.addressof(vec) + 2 * ctypes.sizeof(_Iovec),
-                            ctypes.POINTER(_Iovec))
-        req = _ProtocolRequest(count=1, ext=None, opcode=self._saver_opcode, isvoid=0)
-        seq = self._lib.xcb_send_request(conn, _REQUEST_CHECKED, first, ctypes.byref(req))
-        if not seq:
-            raise XcbError("ScreenSaverQueryInfo could not be sent (connection broken)")
-        data = self._reply(self._lib.xcb_wait_for_reply, seq, 32, "ScreenSaverQueryInfo")
+        data = self.request(self._saver_opcode, _SS_QUERY_INFO, struct.pack("=I", self.root),
+                            reply=32, what="ScreenSaverQueryInfo")
+        assert data is not None
         return struct.unpack_from("=I", data, 16)[0]  # ms_since_user_input
+
+    def generate_id(self) -> int:
+        """A new resource id for this client (an alarm, a window)."""
+        return int(self._lib.xcb_generate_id(self._live()))
+
+    def fileno(self) -> int:
+        """The connection's socket, to wait on with select() for events."""
+        return int(self._lib.xcb_get_file_descriptor(self._live()))
+
+    def flush(self) -> None:
+        """Send what is queued; raises XcbError if the connection broke."""
+        if self._lib.xcb_flush(self._live()) <= 0:
+            raise XcbError("flush failed (connection broken)")
+
+    def poll_event(self) -> bytes | None:
+        """The next queued event (32 bytes; byte 0 is its code, 0 = an X error), or None.
+        Raises XcbError when the connection broke."""
+        ptr = self._lib.xcb_poll_for_event(self._live())
+        if not ptr:
+            if self.broken:
+                raise XcbError("the X connection broke")
+            return None
+        try:
+            return ctypes.string_at(ptr, 32)
+        finally:
+            _libc.free(ptr)
 
     def atom(self, name: str) -> int:
         """The atom called `name`, or 0 if no client ever created it (only-if-exists: asking
