@@ -7,9 +7,13 @@ Rules:
 - X11 has no cheap change signal for "the focused window's state", so this source is polled:
   by the owner at its tick (at most every 30 s, and at every due time, so a reminder is never
   shown over a full-screen window), never on a heartbeat of its own.
-- Wayland keeps other programs' windows private: on GNOME (and any Wayland session) there is no
-  way to know; `why` says so and do not disturb covers meetings and presentations there. Under
-  Wayland, X11's view (XWayland) only shows X clients, so it is not used.
+- sway (and i3 on X11 alike, though EWMH covers i3): its IPC socket (`SWAYSOCK`), GET_TREE,
+  the focused window's `fullscreen_mode`. Polled the same way; one short-lived connection
+  per poll (sway closes idle clients' sockets on reload).
+- Other Wayland compositors keep other programs' windows private: on GNOME (and any Wayland
+  session without sway) there is no way to know; `why` says so and do not disturb covers
+  meetings and presentations there. Under Wayland, X11's view (XWayland) only shows X
+  clients, so it is not used.
 - No window manager (a bare X server) or no active window: not full screen.
 - Threads: built, polled and closed on the owner only.
 """
@@ -21,6 +25,9 @@ import sys
 import threading
 
 from movebreak.adapters.xcb import XcbError
+
+_I3_MAGIC = b"i3-ipc"
+_GET_TREE = 4
 
 
 class FullscreenUnavailable(Exception):
@@ -98,15 +105,91 @@ class X11Fullscreen:
             self._drop()
 
 
+class SwayFullscreen:
+    """Polled sway full-screen source through its IPC socket (reason "fullscreen")."""
+
+    name = "sway"
+    reasons = ("fullscreen",)
+    timeout_s = 1.0
+
+    def __init__(self, socket_path: str | None = None) -> None:
+        self.socket_path = socket_path or os.environ.get("SWAYSOCK", "")
+        if not self.socket_path:
+            raise FullscreenUnavailable("SWAYSOCK is not set")
+        if self.fullscreen() is None:
+            raise FullscreenUnavailable(f"sway's IPC socket {self.socket_path} does not answer")
+
+    def describe(self) -> str:
+        return f"sway (fullscreen_mode of the focused window, IPC {self.socket_path})"
+
+    def _tree(self) -> dict:
+        import json
+        import socket
+        import struct
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(self.timeout_s)
+            sock.connect(self.socket_path)
+            sock.sendall(_I3_MAGIC + struct.pack("=II", 0, _GET_TREE))
+            head = _recv_exactly(sock, 14)
+            if head[:6] != _I3_MAGIC:
+                raise OSError("not an i3/sway IPC reply")
+            size, kind = struct.unpack("=II", head[6:])
+            if kind != _GET_TREE:
+                raise OSError(f"unexpected IPC reply type {kind}")
+            return json.loads(_recv_exactly(sock, size))
+
+    def fullscreen(self) -> bool | None:
+        """Whether the focused window is full screen; None if sway cannot be asked."""
+        try:
+            tree = self._tree()
+        except (OSError, ValueError):
+            return None
+        node = _focused(tree)
+        # Only a window counts (sway marks an empty focused workspace fullscreen_mode 1).
+        return bool(node and node.get("type") in ("con", "floating_con")
+                    and node.get("fullscreen_mode", 0))
+
+    def poll(self) -> dict[str, bool]:
+        """Owner, at its tick: {"fullscreen": state} ({} when sway cannot be asked)."""
+        on = self.fullscreen()
+        return {} if on is None else {"fullscreen": on}
+
+    def close(self) -> None:
+        """Nothing held between polls."""
+
+
+def _recv_exactly(sock, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("sway closed the IPC connection")
+        data += chunk
+    return data
+
+
+def _focused(node: dict) -> dict | None:
+    """The focused node of a sway/i3 tree (depth first through tiling and floating nodes)."""
+    if node.get("focused"):
+        return node
+    for child in (*node.get("nodes", ()), *node.get("floating_nodes", ())):
+        found = _focused(child)
+        if found is not None:
+            return found
+    return None
+
+
 def wayland_session() -> bool:
     return os.environ.get("XDG_SESSION_TYPE", "").lower() == "wayland" \
         or bool(os.environ.get("WAYLAND_DISPLAY"))
 
 
-def choose_fullscreen() -> X11Fullscreen:
+def choose_fullscreen() -> X11Fullscreen | SwayFullscreen:
     """The full-screen source for this session; FullscreenUnavailable says why there is none."""
     if sys.platform in ("darwin", "win32"):
         raise FullscreenUnavailable(f"not available on {sys.platform}")
+    if os.environ.get("SWAYSOCK"):
+        return SwayFullscreen()
     if wayland_session():
         desktop = os.environ.get("XDG_CURRENT_DESKTOP", "") or "this desktop"
         raise FullscreenUnavailable(
