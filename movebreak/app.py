@@ -39,6 +39,7 @@ from movebreak.core.catalog import KINDS, Reminder
 from movebreak.core.durations import format_duration, parse_duration
 from movebreak.core.engine import WATCHDOG_S, Engine, EngineError, Event, StateError
 from movebreak.core.events import RECORDED, EventType
+from movebreak.core.l10n import _, format_time, ngettext
 from movebreak.core.status import Status
 from movebreak.core.texts import describe, snooze_label
 
@@ -108,6 +109,9 @@ class App:
 
         result = storage.load_config(config_path)
         self.settings = result.settings
+        if self.settings.language != "auto":  # before any text is built
+            from movebreak.adapters.locale_formats import setup
+            setup(self.settings.language)
         self._report_config(result)
         self._config_mtime = storage.config_mtime_ns(config_path)
 
@@ -115,7 +119,8 @@ class App:
         self.history = open_history(storage.history_path())
         self.history_problem = getattr(self.history, "open_error", None)
         if self.history_problem:
-            say(f"movebreak: history problem: {self.history_problem}")
+            say("movebreak: " + _("history problem: {problem}").format(
+                problem=self.history_problem))
         from movebreak.adapters.history import HistoryError
         try:  # general.keep_history_days (main thread: no other thread runs yet)
             pruned = self.history.prune(self.clock(), self.settings.keep_history_days)
@@ -161,12 +166,15 @@ class App:
                 problem = f"{storage.timers_path()}: {e}"
             else:
                 at = saved.get("saved_at", "?")
-                how = "the time away counted as a break" if events else \
-                    "countdowns continued"
-                say(f"movebreak: timers restored from the last run (saved {at}; {how})")
+                # TRANSLATORS: {at} is when the timers were saved (an ISO time).
+                how = _("timers restored from the last run (saved {at}; the time away counted "
+                        "as a break)") if events else \
+                    _("timers restored from the last run (saved {at}; countdowns continued)")
+                say("movebreak: " + how.format(at=at))
                 return engine, events
         if problem:
-            say(f"movebreak: timers not restored: {problem}; every interval starts now")
+            say("movebreak: " + _("timers not restored: {problem}; every interval starts now")
+                .format(problem=problem))
         return Engine(self.settings, now, tz=self.tz, watchdog_s=watchdog_s()), []
 
     def _started(self) -> None:
@@ -191,17 +199,24 @@ class App:
             from movebreak.adapters.idle.watch import make_return_watch
             self._return_watch = make_return_watch(getattr(self._idle, "name", ""),
                                                    getattr(self._holds, "bus", None))
-        tray = ("yes" if self._tray_shown else "watching for a tray host") if self.tray else \
-            "no - " + (self.tray_problem or "disabled")
-        say(f"movebreak running (PID {os.getpid()}): notifications via {self._notifier.name}, "
-            f"tray: {tray}, idle source: {getattr(self._idle, 'name', 'none')}")
+        # TRANSLATORS: the tray part of the start line ("tray: yes").
+        tray = (_("yes") if self._tray_shown else _("watching for a tray host")) if self.tray \
+            else _("no - {why}").format(why=self.tray_problem or _("disabled"))
+        # TRANSLATORS: the start line; {notifier} and {idle} are backend names (dbus, x11).
+        say(_("movebreak running (PID {pid}): notifications via {notifier}, tray: {tray}, "
+              "idle source: {idle}").format(pid=os.getpid(), notifier=self._notifier.name,
+                                            tray=tray, idle=getattr(self._idle, "name", "none")))
         names = self._holds.names()
-        watched = [f"{what} ({names[reason]})" for reason, what in (
-            ("dnd", "do not disturb"), ("fullscreen", "full screen"),
-            ("locked", "screen lock"), ("sleep", "sleep"))
+        # TRANSLATORS: {source} is what reports it, e.g. "gnome-shell (show-banners)".
+        watched = [_("{what} ({source})").format(what=what, source=names[reason])
+                   for reason, what in (
+            ("dnd", _("do not disturb")), ("fullscreen", _("full screen")),
+            ("locked", _("screen lock")), ("sleep", _("sleep")))
             if not names.get(reason, "none").startswith("none")]
         if watched:  # the sources that are missing, and why, are in `movebreak doctor`
-            say("movebreak: reminders wait during " + ", ".join(watched))
+            # TRANSLATORS: {sources} e.g. "do not disturb (mako), screen lock (logind)".
+            say("movebreak: " + _("reminders wait during {sources}").format(
+                sources=", ".join(watched)))
         if storage.safety_acknowledged(self.config_path) is None:
             self._show_safety(True)
         self._tell_problems()
@@ -217,8 +232,9 @@ class App:
             log.warning("application menu entry not written: %s", e)
             return
         if written:
-            say(f"movebreak: added to the application menu ({menu_entry.entry_path()}); "
-                "`movebreak menu-entry off` removes it")
+            say("movebreak: " + _("added to the application menu ({path}); "
+                                  "`movebreak menu-entry off` removes it").format(
+                path=menu_entry.entry_path()))
 
     def _make_tray(self) -> None:
         # The icon never draws with GL; unset, GTK loads the GL driver (Mesa/LLVM, ~25 MB) to
@@ -227,18 +243,20 @@ class App:
         try:
             from movebreak.adapters.tray import Tray, tray_unavailable_reason, watch_mode
         except ImportError as e:  # tray adapter missing in this build
-            self.tray_problem = f"tray adapter unavailable ({e})"
+            self.tray_problem = _("tray adapter unavailable ({error})").format(error=e)
             return
         backends, _why = watch_mode()
         if backends:  # GTK: the tray finds hosts as they come and go
-            self.tray_problem = "waiting for a system tray"
+            self.tray_problem = _("waiting for a system tray")
             self.tray = Tray(self, self._status, watch=backends)
             return
         reason = tray_unavailable_reason()
         if reason:
             self.tray_problem = reason
-            say(f"movebreak: no tray icon: {reason}. Reminders still arrive as notifications "
-                "and on this terminal; control with `movebreak status|snooze|pause|quit`.")
+            # TRANSLATORS: {reason} says why there is no tray icon.
+            say("movebreak: " + _("no tray icon: {reason}. Reminders still arrive as "
+                                  "notifications and on this terminal; control with "
+                                  "`movebreak status|snooze|pause|quit`.").format(reason=reason))
             return
         self.tray = Tray(self, self._status)
         self._tray_shown = True  # not watched: pystray shows it on the host found at start
@@ -249,7 +267,7 @@ class App:
             if self.tray is not None and not self._stopped.is_set():
                 self.tray.run()  # returns when the tray stops
                 if not self._stopped.is_set():
-                    self.tray_problem = "tray stopped"
+                    self.tray_problem = _("tray stopped")
             self._stopped.wait()
         finally:
             self.shutdown()
@@ -285,7 +303,7 @@ class App:
             self._holds.close()
         self.history.close()
         self.lock.release()
-        say("movebreak stopped")
+        say(_("movebreak stopped"))
 
     # ------------------------------------------------------------------ submitting
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
@@ -419,8 +437,10 @@ class App:
         if hasattr(self._notifier, "tray_available"):  # console: mention the tray or not
             self._notifier.tray_available = shown
         if shown != was:
-            say(f"movebreak: tray icon {'shown' if shown else 'not shown'} "
-                f"({backend}: {detail})")
+            # TRANSLATORS: {backend} is a tray backend (gtk, appindicator), {detail} says why.
+            text = _("tray icon shown ({backend}: {detail})") if shown else \
+                _("tray icon not shown ({backend}: {detail})")
+            say("movebreak: " + text.format(backend=backend, detail=detail))
 
     def _build_status(self, now: datetime) -> Status:
         local = now.astimezone(self.tz)
@@ -443,11 +463,14 @@ class App:
         if self._delivery_problem:
             out.append(self._delivery_problem)
         if self.config_problems:
-            more = f" (and {len(self.config_problems) - 1} more)" \
-                if len(self.config_problems) > 1 else ""
-            out.append(f"Config: {self.config_problems[0]}{more}")
+            more = len(self.config_problems) - 1
+            # TRANSLATORS: {problem} is the first config problem; {n} how many more there are.
+            out.append(ngettext("Config: {problem} (and {n} more)",
+                                "Config: {problem} (and {n} more)", more).format(
+                problem=self.config_problems[0], n=more) if more else
+                _("Config: {problem}").format(problem=self.config_problems[0]))
         if self.history_problem:
-            out.append(f"History: {self.history_problem}")
+            out.append(_("History: {problem}").format(problem=self.history_problem))
         if self._sound.problem:
             out.append(self._sound.problem)
         return out
@@ -466,15 +489,18 @@ class App:
         """Owner: problems found at start or on a reload, told once as a notification."""
         if self.config_problems:
             self._tell_once("config:" + "|".join(self.config_problems),
-                            "movebreak: settings not applied",
-                            "\n".join(self.config_problems) + f"\n(file: {self.config_path})")
+                            "movebreak: " + _("settings not applied"),
+                            "\n".join(self.config_problems) + "\n" +
+                            _("(file: {path})").format(path=self.config_path))
         if self.history_problem:
-            self._tell_once("history:" + self.history_problem, "movebreak: history problem",
-                            self.history_problem)
+            self._tell_once("history:" + self.history_problem,
+                            "movebreak: " + _("history problem"), self.history_problem)
         if self.tray is None and self._display and self.tray_problem:
-            self._tell_once("tray:" + self.tray_problem, "movebreak: no tray icon",
-                            f"{self.tray_problem}. Reminders still come as notifications; "
-                            "`movebreak status|snooze|pause|quit` control it.")
+            # TRANSLATORS: {reason} says why there is no tray icon.
+            self._tell_once("tray:" + self.tray_problem, "movebreak: " + _("no tray icon"),
+                            _("{reason}. Reminders still come as notifications; "
+                              "`movebreak status|snooze|pause|quit` control it.").format(
+                                reason=self.tray_problem))
 
     def _apply(self, events: list[Event]) -> None:
         """Owner: the effects of engine events, in the engine's order."""
@@ -493,8 +519,9 @@ class App:
                         self._undelivered = None
                     self._withdraw(ev.reminder.id)
             if ev.type == EventType.NATURAL:
-                say(f"[{self._stamp(ev.at)}] natural break recorded "
-                    f"(away {format_duration(int(ev.detail.get('away_s', 0)))})")
+                # TRANSLATORS: {time} is how long the person was away, e.g. "5m".
+                say(f"[{self._stamp(ev.at)}] " + _("natural break recorded (away {time})").format(
+                    time=format_duration(int(ev.detail.get("away_s", 0)))))
             elif ev.type == EventType.HOLD:
                 log.info("hold %s %s", ev.detail.get("reason"),
                          "on" if ev.detail.get("on") else "off")
@@ -523,17 +550,22 @@ class App:
         if not ok:
             self._undelivered = reminder
             if self._delivery_problem is None:
-                self._delivery_problem = ("No notification server answers: reminders are "
-                                          "printed on the terminal until one does")
-            say(f"[{stamp}] notification server unavailable; {reminder.title}: {reminder.body}")
+                self._delivery_problem = _("No notification server answers: reminders are "
+                                           "printed on the terminal until one does")
+            # TRANSLATORS: {title} and {body} are the reminder's.
+            say(f"[{stamp}] " + _("notification server unavailable; {title}: {body}").format(
+                title=reminder.title, body=reminder.body))
             return
         if self._delivery_problem is not None:  # the server came back
             self._delivery_problem = None
-            self._tell_once(f"back:{reminder.id}", "movebreak: notifications are back",
-                            "The notification server answers again; reminders show here.")
+            self._tell_once(f"back:{reminder.id}",
+                            "movebreak: " + _("notifications are back"),
+                            _("The notification server answers again; reminders show here."))
         if not self._tray_shown:  # no icon to show a waiting reminder: echo it on the terminal
-            say(f"[{stamp}] {reminder.title}: {reminder.body} (answer with `movebreak done`, "
-                "`snooze` or `skip`)")
+            # TRANSLATORS: {title} and {body} are the reminder's; the commands are typed as
+            # they are.
+            say(f"[{stamp}] " + _("{title}: {body} (answer with `movebreak done`, `snooze` or "
+                                  "`skip`)").format(title=reminder.title, body=reminder.body))
         log.info("shown %s #%s (delivered: %s)", reminder.kind, reminder.id, ok)
 
     def _withdraw(self, reminder_id: int) -> None:
@@ -543,15 +575,18 @@ class App:
             log.exception("withdrawing notification %s failed", reminder_id)
 
     def _stamp(self, at: datetime) -> str:
-        return at.astimezone(self.tz).strftime("%H:%M:%S")
+        return format_time(at.astimezone(self.tz), seconds=True)
 
     # ------------------------------------------------------------------ owner: config
     def _report_config(self, result) -> None:
         self.config_problems = [p.message for p in result.problems]
         for p in result.problems:
-            say(f"movebreak: config {self.config_path}: {p.message}")
+            # TRANSLATORS: {path} is the config file, {problem} what is wrong in it.
+            say("movebreak: " + _("config {path}: {problem}").format(path=self.config_path,
+                                                                     problem=p.message))
         if result.backup is not None:
-            say(f"movebreak: kept a copy of the problem file as {result.backup}")
+            say("movebreak: " + _("kept a copy of the problem file as {path}").format(
+                path=result.backup))
 
     def _apply_sound(self) -> None:
         """Owner, at start and reload: the sound choice to the notifier (its hints); decide
@@ -569,6 +604,9 @@ class App:
         values."""
         result = storage.load_config(self.config_path, fallback=self.settings)
         self._config_mtime = storage.config_mtime_ns(self.config_path)
+        if result.settings.language != self.settings.language:  # texts switch live: the
+            from movebreak.adapters.locale_formats import setup  # tray's menu and tooltip at
+            setup(result.settings.language)  # this job's snapshot (_settle), then the rest
         self._report_config(result)
         self.settings = result.settings
         self._apply(self.engine.apply_settings(result.settings, self.clock()))
@@ -703,13 +741,13 @@ class App:
         if self._spawn("movebreak.ui.safety", *(["--first-run"] if first_run else [])):
             return
         if self._notifier.name != "console":  # the console notifier prints it itself
-            say(f"\n== {safety.TITLE} ==\n{safety.BODY}\n")
+            say(f"\n== {safety.title()} ==\n{safety.body()}\n")
         try:
-            self._notifier.show_text(safety.TITLE, safety.BODY, urgent=True)
+            self._notifier.show_text(safety.title(), safety.body(), urgent=True)
         except Exception:
             log.exception("safety notification failed")
         if first_run:
-            say(safety.ACK_HINT)
+            say(safety.ack_hint())
 
     # ------------------------------------------------------------------ IPC
     def handle_command(self, message: dict[str, Any]) -> Any:
@@ -718,17 +756,20 @@ class App:
         cmd = message.get("cmd")
         args = message.get("args") or {}
         if not isinstance(args, dict):
-            raise ValueError("args must be an object")
+            raise ValueError(_("args must be an object"))
 
         def duration(key: str) -> float | None:
             raw = args.get(key)
             if raw is not None and not isinstance(raw, str):
-                raise ValueError(f"{key} is a text such as \"10m\", not {raw!r}")
+                # TRANSLATORS: {key} is a field name; "10m" is typed as it is.
+                raise ValueError(_("{key} is a text such as \"10m\", not {value}").format(
+                    key=key, value=repr(raw)))
             return None if raw in (None, "") else parse_duration(raw)
 
         kind = args.get("kind")
         if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
-            raise ValueError(f"unknown reminder kind '{kind}' (one of: {', '.join(KINDS)})")
+            raise ValueError(_("unknown reminder kind '{kind}' (one of: {kinds})").format(
+                kind=kind, kinds=", ".join(KINDS)))
         if cmd == "status":
             return self.status().to_json(self.clock())
         if cmd == "snooze":
@@ -744,7 +785,8 @@ class App:
         if cmd in ("done", "skip"):
             rid = args.get("id")
             if rid is not None and (not isinstance(rid, int) or isinstance(rid, bool)):
-                raise ValueError(f"a reminder id is a whole number, not {rid!r}")
+                raise ValueError(_("a reminder id is a whole number, not {value}").format(
+                    value=repr(rid)))
             fn = self.done if cmd == "done" else self.skip
             return fn(rid)
         if cmd == "reload":
@@ -759,7 +801,7 @@ class App:
         if cmd == "quit":
             threading.Timer(0.05, self.quit).start()  # after this reply is on its way
             return {"quitting": os.getpid()}
-        raise ValueError(f"unknown command '{cmd}'")
+        raise ValueError(_("unknown command '{cmd}'").format(cmd=cmd))
 
 
 def _log_failure(fut: Future) -> None:

@@ -16,10 +16,37 @@ from movebreak import __version__
 from movebreak.core import safety
 from movebreak.core.catalog import KINDS
 from movebreak.core.durations import DurationError, format_countdown, parse_duration
+from movebreak.core.l10n import N_, _, format_time, ngettext, pgettext
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-DURATION_HELP = "a duration such as 90s, 10m or 1h30m"
+#: Marked only (built before the language is chosen): shown as `_(DURATION_HELP)`.
+DURATION_HELP = N_("a duration such as 90s, 10m or 1h30m")
+
+
+def _argparse_texts() -> tuple[str, ...]:
+    """Never called: argparse's own texts, for extraction only. argparse looks them up in the
+    global gettext domain, which `core.l10n.install()` binds to our catalog, so they must be
+    in movebreak.pot; these are its exact msgids (Python 3.11's argparse.py, trailing space
+    of "usage: " included) that this CLI can show."""
+    return (
+        N_("usage: "),
+        N_("positional arguments"),
+        N_("options"),
+        N_("show this help message and exit"),
+        N_("argument %(argument_name)s: %(message)s"),
+        N_("unrecognized arguments: %s"),
+        N_("the following arguments are required: %s"),
+        N_("expected one argument"),
+        N_("expected at most one argument"),
+        N_("expected at least one argument"),
+        ngettext("expected %s argument", "expected %s arguments", 2),
+        N_("ambiguous option: %(option)s could match %(matches)s"),
+        N_("invalid %(type)s value: %(value)r"),
+        N_("invalid choice: %(value)r (choose from %(choices)s)"),
+        N_("ignored explicit argument %r"),
+        N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +55,9 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"movebreak: {message} (see `{self.prog} --help`)\n")
+        # TRANSLATORS: {message} is argparse's error; {prog} e.g. "movebreak snooze".
+        hint = _("{message} (see `{prog} --help`)").format(message=message, prog=self.prog)
+        self.exit(EXIT_USAGE, f"movebreak: {hint}\n")
 
 
 def _days(text: str) -> int:
@@ -38,60 +67,77 @@ def _days(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("must be a whole number of at least 1, not {value}").format(value=repr(text)))
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser, its texts in the current language (call after `locale_formats.setup`)."""
+    duration_help = _(DURATION_HELP)
     common = _Parser(add_help=False)
-    common.add_argument("--config", metavar="FILE", type=Path,
-                        help="config file (default: the user config dir's config.toml; "
-                             "MOVEBREAK_CONFIG_DIR overrides the folder)")
+    common.add_argument("--config", metavar=_("FILE"), type=Path,
+                        help=_("config file (default: the user config dir's config.toml; "
+                               "MOVEBREAK_CONFIG_DIR overrides the folder)"))
     p = _Parser(
         prog="movebreak", parents=[common],
-        description="Tray app for movement breaks, posture checks, stretches and nerve glides. "
-                    "With no command, `run` is assumed.",
-        epilog=f"Safety: {safety.FOOT} More: movebreak safety")
-    p.add_argument("--version", action="version", version=f"movebreak {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+        description=_("Tray app for movement breaks, posture checks, stretches and nerve "
+                      "glides. With no command, `run` is assumed."),
+        # TRANSLATORS: {foot} is the safety foot line; `movebreak safety` is a command.
+        epilog=_("Safety: {foot} More: movebreak safety").format(foot=safety.foot()))
+    p.add_argument("--version", action="version", version=f"movebreak {__version__}",
+                   help=_("show program's version number and exit"))
+    sub = p.add_subparsers(dest="command", metavar=_("COMMAND"))
 
-    r = sub.add_parser("run", parents=[common], help="start the tray app (one per user)")
-    r.add_argument("--no-tray", action="store_true", help="no tray icon (terminal + notifications)")
-    r.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    r = sub.add_parser("run", parents=[common], help=_("start the tray app (one per user)"))
+    r.add_argument("--no-tray", action="store_true",
+                   help=_("no tray icon (terminal + notifications)"))
+    r.add_argument("-v", "--verbose", action="store_true", help=_("log details to stderr"))
 
-    s = sub.add_parser("status", parents=[common], help="next reminder per kind, pause, today's counts")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s = sub.add_parser("status", parents=[common],
+                       help=_("next reminder per kind, pause, today's counts"))
+    s.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
-    sn = sub.add_parser("snooze", parents=[common], help="snooze the waiting or next reminder")
-    sn.add_argument("duration", nargs="?", help=f"{DURATION_HELP} (default: the snooze setting)")
-    sn.add_argument("--kind", choices=list(KINDS), help="snooze this kind instead")
+    sn = sub.add_parser("snooze", parents=[common],
+                        help=_("snooze the waiting or next reminder"))
+    # TRANSLATORS: {duration} is "a duration such as 90s, 10m or 1h30m".
+    sn.add_argument("duration", nargs="?", metavar=_("duration"),
+                    help=_("{duration} (default: the snooze setting)").format(
+                        duration=duration_help))
+    sn.add_argument("--kind", choices=list(KINDS), help=_("snooze this kind instead"))
 
-    pa = sub.add_parser("pause", parents=[common], help="pause reminders")
-    pa.add_argument("duration", nargs="?",
-                    help=f"{DURATION_HELP}, or 'tomorrow'; omitted: until `movebreak resume`")
-    sub.add_parser("resume", parents=[common], help="end a pause; intervals restart now")
+    pa = sub.add_parser("pause", parents=[common], help=_("pause reminders"))
+    # TRANSLATORS: {duration} is "a duration such as 90s, 10m or 1h30m"; 'tomorrow' and
+    # `movebreak resume` are typed as they are.
+    pa.add_argument("duration", nargs="?", metavar=_("duration"),
+                    help=_("{duration}, or 'tomorrow'; omitted: until `movebreak resume`")
+                    .format(duration=duration_help))
+    sub.add_parser("resume", parents=[common], help=_("end a pause; intervals restart now"))
 
-    b = sub.add_parser("break", parents=[common], help="show a reminder now")
-    b.add_argument("kind", nargs="?", choices=list(KINDS), help="which kind (default: the next due)")
-    sub.add_parser("done", parents=[common], help="answer the waiting reminder: done")
-    sub.add_parser("skip", parents=[common], help="answer the waiting reminder: skip")
-    sub.add_parser("settings", parents=[common], help="open the settings window")
-    sa = sub.add_parser("safety", parents=[common], help="show the safety notice")
+    b = sub.add_parser("break", parents=[common], help=_("show a reminder now"))
+    b.add_argument("kind", nargs="?", choices=list(KINDS),
+                   help=_("which kind (default: the next due)"))
+    sub.add_parser("done", parents=[common], help=_("answer the waiting reminder: done"))
+    sub.add_parser("skip", parents=[common], help=_("answer the waiting reminder: skip"))
+    sub.add_parser("settings", parents=[common], help=_("open the settings window"))
+    sa = sub.add_parser("safety", parents=[common], help=_("show the safety notice"))
     sa.add_argument("--ack", action="store_true",
-                    help="record that you have read it (no window needed)")
+                    help=_("record that you have read it (no window needed)"))
 
-    h = sub.add_parser("history", parents=[common], help="what was shown, done, snoozed, skipped")
-    h.add_argument("--days", type=_days, default=7, help="how many days back (default 7)")
-    h.add_argument("--json", action="store_true", help="machine-readable output")
+    h = sub.add_parser("history", parents=[common],
+                       help=_("what was shown, done, snoozed, skipped"))
+    h.add_argument("--days", type=_days, default=7, help=_("how many days back (default 7)"))
+    h.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
-    sub.add_parser("quit", parents=[common], help="stop the running instance cleanly")
-    a = sub.add_parser("autostart", parents=[common], help="start at login: on or off")
+    sub.add_parser("quit", parents=[common], help=_("stop the running instance cleanly"))
+    # TRANSLATORS: on and off are typed as they are.
+    a = sub.add_parser("autostart", parents=[common], help=_("start at login: on or off"))
     a.add_argument("state", choices=["on", "off", "status"])
     m = sub.add_parser("menu-entry", parents=[common],
-                       help="the entry in the desktop's application menu: on or off")
+                       help=_("the entry in the desktop's application menu: on or off"))
     m.add_argument("state", choices=["on", "off", "status"])
-    d = sub.add_parser("doctor", parents=[common], help="what works here and why")
-    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d = sub.add_parser("doctor", parents=[common], help=_("what works here and why"))
+    d.add_argument("--json", action="store_true", help=_("machine-readable output"))
     return p
 
 
@@ -104,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # `run` takes Ctrl+C, SIGTERM and SIGHUP from this instant (adapters/signals.py).
     router = _signal_router() if _command_of(argv) in (None, "run") else None
+    from movebreak.adapters.locale_formats import setup
+    setup("auto")  # the desktop's language, for --help and argparse's errors
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -114,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if args.command is None:  # defaults of the run subcommand
         args.no_tray, args.verbose = False, False
-    if command != "run":  # `run` sets up its own logging
+    if command != "run":  # `run` sets up its own logging and language (App)
         _log_like_errors()
+        _use_language(args)
     try:
         handler = COMMANDS[command]
         code = handler(args)
@@ -131,6 +180,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     _flush_stdout()
     return code
+
+
+def _use_language(args) -> None:
+    """The `general.language` setting, if not "auto" (read only: nothing is written, a
+    broken file is reported by the commands that use the settings)."""
+    try:
+        from movebreak.adapters import storage
+        language = storage.load_config(_config_path(args), write_default=False,
+                                       backup=False).settings.language
+    except Exception:  # noqa: BLE001 - the language is never worth failing a command for
+        return
+    if language != "auto":
+        from movebreak.adapters.locale_formats import setup
+        setup(language)
 
 
 def _log_like_errors() -> None:
@@ -224,18 +287,19 @@ def cmd_run(args) -> int:
     has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
         not sys.platform.startswith("linux")
     if not has_display:
-        say("movebreak: no display found (DISPLAY/WAYLAND_DISPLAY unset): running without a "
-            "tray icon; reminders are printed here. Control it from another terminal with "
-            "`movebreak status`, `snooze`, `pause`, `quit`.")
+        say("movebreak: " + _(
+            "no display found (DISPLAY/WAYLAND_DISPLAY unset): running without a tray icon; "
+            "reminders are printed here. Control it from another terminal with "
+            "`movebreak status`, `snooze`, `pause`, `quit`."))
     if signals.quit_requested:
-        say("movebreak stopped")
+        say(_("movebreak stopped"))
         return EXIT_OK
     try:
         app = App(config, use_tray=has_display and not args.no_tray)
     except ipc.AlreadyRunning as e:
         return _err(str(e))
     if not has_display:
-        app.tray_problem = "no display"
+        app.tray_problem = _("no display")
     elif args.no_tray:
         app.tray_problem = "--no-tray"
     signals.route(on_quit=app.quit, on_reload=lambda: app.request("reload"))
@@ -256,32 +320,43 @@ def cmd_status(args) -> int:
         print(json.dumps(data, indent=2, sort_keys=True))
         return EXIT_OK
     from movebreak.core.status import Status
-    from movebreak.core.texts import kind_countdown, next_due_text, sitting_text
+    from movebreak.core.texts import kind_countdown, next_due_text, today_text
     st, now = Status.from_json(data), datetime.now(timezone.utc)
-    print(f"movebreak (PID {st.pid}): {next_due_text(st, now)}")
+    # TRANSLATORS: {pid} is a process id; {next} e.g. "Next: Stretch in 12 min".
+    print(_("movebreak (PID {pid}): {next}").format(pid=st.pid, next=next_due_text(st, now)))
     if len(st.holds) > 1:
-        from movebreak.core.texts import HOLD_TEXT
-        print("  also held by: " + ", ".join(HOLD_TEXT[h] for h in st.holds[1:]))
+        from movebreak.core.texts import hold_text
+        # TRANSLATORS: {reasons} e.g. "do not disturb, full-screen window".
+        print("  " + _("also held by: {reasons}").format(
+            reasons=", ".join(hold_text(h) for h in st.holds[1:])))
     if st.pending is not None:
-        print(f"  waiting for an answer: {st.pending.title}")
+        print("  " + _("waiting for an answer: {title}").format(title=st.pending.title))
     for k in st.kinds:
         title = KINDS[k.kind].title
         if k.enabled and k.due is not None:
-            snz = " (snoozed)" if k.snoozed else ""
+            # TRANSLATORS: after a kind's countdown in `movebreak status`.
+            snz = " " + _("(snoozed)") if k.snoozed else ""
             left = kind_countdown(st, k.due, now)
-            at = f"  at {k.due.astimezone():%H:%M:%S}" if st.counting else ""
+            # TRANSLATORS: when a kind is due; {time} a clock time such as 17:30:05.
+            at = "  " + _("at {time}").format(time=format_time(k.due.astimezone(),
+                                                               seconds=True)) \
+                if st.counting else ""
             print(f"  {title:<16} {left:>15}{at}{snz}")
         else:
-            print(f"  {title:<16} off")
-    sitting = sitting_text(st, now)
-    if sitting:
-        print(f"  {sitting.lower()}")
-    print("  today: " + ", ".join(f"{st.today.get(t, 0)} {t}" for t in
-                                  ("shown", "done", "snoozed", "skipped", "natural")))
+            # TRANSLATORS: a reminder kind that is turned off, in `movebreak status`.
+            off = pgettext("reminder kind", "off")
+            print(f"  {title:<16} {off}")
+    if st.sitting_since is not None:
+        secs = max(0, int((now - st.sitting_since).total_seconds()))
+        # TRANSLATORS: {time} is a duration such as "25 min".
+        print("  " + _("sitting for {time}").format(time=format_countdown(secs)))
+    # TRANSLATORS: {counts} e.g. "4 shown, 3 done, 1 snoozed, 0 skipped, 0 natural".
+    print("  " + _("today: {counts}").format(counts=today_text(st.today, shown=True)))
     for problem in st.config_problems:
-        print(f"  config: {problem}")
+        # TRANSLATORS: {problem} is what is wrong in the config file.
+        print("  " + _("config: {problem}").format(problem=problem))
     for warning in st.warnings:  # the tray menu's first lines; config problems are above
-        if not warning.startswith("Config: "):
+        if not (st.config_problems and st.config_problems[0] in warning):
             print(f"  {warning}")
     return EXIT_OK
 
@@ -323,8 +398,9 @@ def cmd_safety(args) -> int:
             path = storage.acknowledge_safety(_config_path(args))
         except storage.ConfigError as e:
             return _err(str(e))
-        print(f"{safety.TITLE}\n\n{safety.BODY}\n\nRecorded that you have read this "
-              f"(in {path}).")
+        # TRANSLATORS: {path} is the file the acknowledgement is recorded in.
+        recorded = _("Recorded that you have read this (in {path}).").format(path=path)
+        print(f"{safety.title()}\n\n{safety.body()}\n\n{recorded}")
         return EXIT_OK
     try:
         _request("safety")
@@ -341,9 +417,9 @@ def cmd_safety(args) -> int:
         if safety_main is not None:  # a window here; it prints the notice if it cannot open
             safety_main(["--config", str(_config_path(args))])
             return EXIT_OK
-    print(f"{safety.TITLE}\n\n{safety.BODY}")
+    print(f"{safety.title()}\n\n{safety.body()}")
     if storage.safety_acknowledged(_config_path(args)) is None:
-        print(f"\n{safety.ACK_HINT}")
+        print(f"\n{safety.ack_hint()}")
     return EXIT_OK
 
 
@@ -353,7 +429,7 @@ def cmd_quit(args) -> int:
         res = _request("quit")
     except ipc.NotRunning as e:
         return _err(str(e))
-    print(f"stopping movebreak (PID {res['quitting']})")
+    print(_("stopping movebreak (PID {pid})").format(pid=res["quitting"]))
     return EXIT_OK
 
 
@@ -362,8 +438,9 @@ def cmd_settings(args) -> int:
     try:
         from movebreak.ui.settings import main as settings_main
     except ImportError as e:
-        return _err(f"the settings window is not available here ({e}); edit "
-                    f"{_config_path(args)} instead")
+        # TRANSLATORS: {error} is the import error; {path} the config file.
+        return _err(_("the settings window is not available here ({error}); edit {path} "
+                      "instead").format(error=e, path=_config_path(args)))
     return settings_main(["--config", str(_config_path(args))])
 
 
@@ -404,18 +481,37 @@ def cmd_history(args) -> int:
             except BrokenPipeError:  # e.g. `movebreak history --json | head`: not an error
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             return EXIT_OK
-        print(f"{'day':<12}{'shown':>7}{'done':>7}{'snoozed':>9}{'skipped':>9}{'natural':>9}"
-              f"{'longest sit':>13}")
+        cols = _history_columns()
+        print("".join(head.ljust(w) if key == "day" else head.rjust(w)
+                      for key, head, w in cols))
         for d in days:
             longest = d.get("longest_sitting_s") or 0
-            print(f"{str(d['day']):<12}{d.get('shown', 0):>7}{d.get('done', 0):>7}"
-                  f"{d.get('snoozed', 0):>9}{d.get('skipped', 0):>9}{d.get('natural', 0):>9}"
-                  f"{format_countdown(int(longest)) if longest else '-':>13}")
+            cells = {"day": str(d["day"]),
+                     "longest": format_countdown(int(longest)) if longest else "-"}
+            print("".join(cells[key].ljust(w) if key == "day" else
+                          str(cells.get(key, d.get(key, 0))).rjust(w) for key, _h, w in cols))
     except HistoryError as e:
         return _err(str(e))
     finally:
         hist.close()
     return EXIT_OK
+
+
+def _history_columns() -> list[tuple[str, str, int]]:
+    """`movebreak history`'s columns: (key, heading, width); a long heading widens its
+    column."""
+    cols = [
+        # TRANSLATORS: column headings of `movebreak history` (short: a terminal table).
+        ("day", pgettext("history column", "day"), 12),
+        ("shown", pgettext("history column", "shown"), 7),
+        ("done", pgettext("history column", "done"), 7),
+        ("snoozed", pgettext("history column", "snoozed"), 9),
+        ("skipped", pgettext("history column", "skipped"), 9),
+        ("natural", pgettext("history column", "natural"), 9),
+        ("longest", pgettext("history column", "longest sit"), 13),
+    ]
+    return [(key, head, max(width, len(head) + (1 if key == "day" else 2)))
+            for key, head, width in cols]
 
 
 def cmd_autostart(args) -> int:
@@ -426,26 +522,31 @@ def cmd_autostart(args) -> int:
     try:
         where = autostart.enable() if args.state == "on" else autostart.disable()
     except OSError as e:
-        return _err(f"could not change start at login: {e}")
-    print(f"start at login: {args.state} ({where})")
+        return _err(_("could not change start at login: {error}").format(error=e))
+    # TRANSLATORS: {state} is on or off (as typed); {where} the file or registry value.
+    print(_("start at login: {state} ({where})").format(state=args.state, where=where))
     return EXIT_OK
 
 
 def cmd_menu_entry(args) -> int:
     from movebreak.adapters import menu_entry
     if not menu_entry.supported():
-        return _err("an application menu entry is a Linux/BSD desktop feature; on this "
-                    "system start movebreak at login with `movebreak autostart on`")
+        return _err(_("an application menu entry is a Linux/BSD desktop feature; on this "
+                      "system start movebreak at login with `movebreak autostart on`"))
     if args.state == "status":
         print("on" if menu_entry.is_installed() else "off")
         return EXIT_OK
     try:
         files = menu_entry.install() if args.state == "on" else menu_entry.remove()
     except OSError as e:
-        return _err(f"could not change the menu entry: {e}")
-    print(f"application menu entry: {args.state} ({menu_entry.entry_path()})")
+        return _err(_("could not change the menu entry: {error}").format(error=e))
+    # TRANSLATORS: {state} is on or off (as typed); {path} the menu entry's file.
+    print(_("application menu entry: {state} ({path})").format(
+        state=args.state, path=menu_entry.entry_path()))
     for f in files:
-        print(f"  {'wrote' if args.state == 'on' else 'removed'} {f}")
+        # TRANSLATORS: {path} is a file written or removed.
+        print("  " + (_("wrote {path}") if args.state == "on" else _("removed {path}"))
+              .format(path=f))
     return EXIT_OK
 
 

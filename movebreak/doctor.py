@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from movebreak.core.l10n import N_, _
+
 
 def _guard(fn) -> Any:
     try:
@@ -49,7 +51,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         from datetime import datetime, timezone
 
         from movebreak.adapters.holds import choose_holds
-        found = choose_holds(lambda *_: None, lambda: datetime.now(timezone.utc))
+        found = choose_holds(lambda *_args: None, lambda: datetime.now(timezone.utc))
         try:
             names = found.names()
         finally:
@@ -70,9 +72,10 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         except ipc.NotRunning as e:
             return {"running": False, "detail": str(e)}
         return {"running": True, "pid": st.get("pid"),
-                "tray icon shown": "yes" if st.get("tray") else f"no: {st.get('tray_problem')}",
+                "tray icon shown": _("yes") if st.get("tray") else _("no: {why}").format(
+                    why=st.get("tray_problem")),
                 "notifications via": st.get("notifier"),
-                "reminders held by": st.get("holds") or "nothing",
+                "reminders held by": st.get("holds") or _("nothing"),
                 "warnings": st.get("warnings") or []}
 
     def autostart():
@@ -101,33 +104,65 @@ def diagnose(config_path: Path) -> dict[str, Any]:
     }
 
 
+#: The report's section and item names as `render` shows them (the JSON keeps the keys).
+#: Marked only: shown through `label()`. Names not listed here are shown as they are.
+LABELS = {key: key for key in (
+    # TRANSLATORS: section and item names of `movebreak doctor`'s report; the snake_case ones
+    # may become plain words.
+    N_("display"), N_("session bus"), N_("tray"), N_("notifications"), N_("sound"),
+    N_("idle"), N_("holds"), N_("config"), N_("paths"), N_("instance"), N_("autostart"),
+    N_("desktop"), N_("protocol"), N_("backend"), N_("advice"), N_("watching"),
+    N_("statusnotifier_watcher"), N_("xembed_tray"), N_("platform"), N_("session_bus"),
+    N_("server"), N_("vendor"), N_("version"), N_("capabilities"), N_("actions"),
+    N_("markup"), N_("error"), N_("plyer"), N_("forced"), N_("chosen"), N_("reason"),
+    N_("setting"), N_("reminder sound"), N_("gsound"), N_("routine"), N_("source"),
+    N_("idle_seconds"), N_("do_not_disturb"), N_("full_screen"), N_("screen_lock"),
+    N_("suspend"), N_("path"), N_("exists"), N_("problems"), N_("data"), N_("history"),
+    N_("runtime"), N_("running"), N_("pid"), N_("detail"), N_("tray icon shown"),
+    N_("notifications via"), N_("reminders held by"), N_("warnings"), N_("enabled"),
+)}
+
+
+def label(key: str) -> str:
+    """A report name in the current language (unknown names as they are)."""
+    return _(LABELS[key]) if key in LABELS else key
+
+
 def word(value: Any) -> str:
-    """A report value as people read it: yes / no / none, lists joined ("-" when empty)."""
+    """A report value as people read it: yes / no / none, lists joined ("-" when empty);
+    a "none: why" text from a probe gets its "none" translated."""
     if value is None:
-        return "none"
+        # TRANSLATORS: a value in `movebreak doctor`'s report: nothing there.
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
         return ", ".join(word(v) for v in value) or "-"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={word(v)}" for k, v in value.items()) or "-"
-    return str(value)
+        return ", ".join(f"{label(k)}={word(v)}" for k, v in value.items()) or "-"
+    text = str(value)
+    if text == "none" or text.startswith(("none: ", "none (")):  # hold sources: "none: why"
+        return _("none") + text[4:]  # (the code reads that "none", so it stays in the data)
+    return text
 
 
 def render(report: dict[str, Any]) -> str:
     """Readable text: one section per part, problems first in each (the JSON form keeps
     null / true / false)."""
-    lines = [f"movebreak {report['version']} on Python {report['python']} ({report['platform']})",
-             f"display: {word(report['display'])}",
-             f"session bus: {word(report['session_bus'])}"]
+    # TRANSLATORS: the first line of `movebreak doctor`.
+    lines = [_("movebreak {version} on Python {python} ({platform})").format(
+                 version=report["version"], python=report["python"],
+                 platform=report["platform"]),
+             f"{label('display')}: {word(report['display'])}",
+             f"{label('session bus')}: {word(report['session_bus'])}"]
     for section in ("tray", "notifications", "sound", "idle", "holds", "config", "paths",
                     "instance",
                     "autostart"):
         value = report.get(section)
-        lines.append(f"{section}:")
+        lines.append(f"{label(section)}:")
         if isinstance(value, dict):
             for k, v in value.items():
-                lines.append(f"  {k}: {word(v)}")
+                lines.append(f"  {label(k)}: {word(v)}")
         else:
             lines.append(f"  {word(value)}")
     return "\n".join(lines)

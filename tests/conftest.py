@@ -11,6 +11,26 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# Every test (and every process it starts) runs in the C locale: English texts, 24-hour
+# times, whatever the machine's LANG is. Tests of other languages say so themselves.
+for _var in ("LANGUAGE", "LANG", "LC_MESSAGES", "LC_TIME"):
+    os.environ.pop(_var, None)
+os.environ["LC_ALL"] = "C.UTF-8"
+
+from movebreak.core import l10n  # noqa: E402 - after the locale variables are set
+
+l10n.reread_desktop_env()
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A test that installs a language (cli.main, the app, a window model) leaves English."""
+    yield
+    l10n.install("en", environ={})
+    l10n.set_formats(None)
+    os.environ.pop("LANGUAGE", None)
+    l10n.reread_desktop_env()
+
 from desktop_rig import DesktopRig
 from sound_rig import SoundRig
 

@@ -4,22 +4,25 @@ advice, the tips, and docs/CONTENT.md listing it all. Pure (no display)."""
 
 from __future__ import annotations
 
+import gettext
 import os
 import re
 from pathlib import Path
 
 import pytest
 
-from movebreak.core import safety
+from movebreak.core import l10n, safety
 from movebreak.core.catalog import (
     EXERCISES,
     KINDS,
     NERVE_GLIDES,
     STRETCHES,
     TIPS,
+    TIPS_TITLE,
     exercise_for,
     reminder_body,
     routine_exercise,
+    tips_title,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,3 +255,89 @@ def test_content_doc_lists_every_source_item_where_it_appears_and_its_phrase():
     for words in ("saddle", "bowel or bladder", "pelvic PT", "discussed things with your "
                   "primary provider", "left untreated", "sore but safe"):
         assert words in doc, words
+
+
+# ---------------------------------------------------------------------- translated at read time
+class Wrapped(gettext.NullTranslations):
+    """A fake catalog that marks every lookup: "«text»" (no .po files are needed)."""
+
+    def gettext(self, message):
+        return f"«{message}»"
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+    def pgettext(self, context, message):
+        return self.gettext(message)
+
+    def npgettext(self, context, singular, plural, n):
+        return self.ngettext(singular, plural, n)
+
+
+@pytest.fixture
+def fake_language(monkeypatch):
+    """Every text through the `Wrapped` catalog; English again afterwards."""
+    monkeypatch.setattr(l10n, "_translation", Wrapped())
+    yield
+    monkeypatch.undo()
+    l10n.install("en", environ={})
+
+
+@pytest.mark.parametrize("lang", ["es", "de"])
+def test_catalog_texts_are_looked_up_when_read_in_the_installed_language(lang):
+    try:
+        l10n.install(lang, environ={})
+        ex = EXERCISES["piriformis"]
+        assert KINDS["move"].title == l10n._(KINDS["move"].title_src)
+        assert ex.name == l10n._(ex.name_src) and ex.cue == l10n._(ex.cue_src)
+        assert safety.urgent() == l10n._(safety.URGENT)
+        assert tips_title() == l10n._(TIPS_TITLE)
+    finally:
+        l10n.install("en", environ={})
+    assert KINDS["move"].title == "Time to move"
+
+
+def test_catalog_and_safety_texts_are_translated_at_read_time_not_import(fake_language):
+    move = KINDS["move"]
+    assert move.title == "«Time to move»" and move.summary.startswith("«")
+    hams = EXERCISES["hamstrings"]
+    assert hams.name == f"«{hams.name_src}»"
+    assert hams.text() == (f"«{hams.instruction_src}» "
+                           "«Hold «30-60» s, «1-2» times each side.»")
+    glide = EXERCISES["sciatic_glide"]
+    assert glide.numbers().startswith("«10 ankle pumps with each leg")
+    assert glide.elsewhere == "«or lying on your back»"
+    assert all(m.startswith("«") for m in EXERCISES["pelvic_tilts"].moves)
+    assert all(t.heading.startswith("«") and t.text.startswith("«") for t in TIPS)
+    assert tips_title() == f"«{TIPS_TITLE}»"
+    body = reminder_body("stretch", hams)
+    assert body == f"«{hams.cue_src}» «{safety.PAIN_RULE}»"
+    assert safety.urgent() == f"«{safety.URGENT}»"
+    assert safety.title() == f"«{safety.TITLE}»"
+    assert safety.paragraphs()[0] == safety.urgent()
+    assert safety.body() == "\n\n".join(f"«{p}»" for p in safety.PARAGRAPHS)
+    assert safety.foot() == f"{safety.short()} {safety.pain_rule()}"
+    assert safety.ack_hint().startswith("«") and "movebreak safety --ack" in safety.ack_hint()
+    # the English constants stay as they were for whoever still imports them
+    assert safety.URGENT.startswith("Contact a healthcare provider")
+
+
+def test_every_number_of_an_exercise_text_reaches_the_translation(fake_language):
+    """A translator sees every number of a dose (in the text or filled in from the data)."""
+    english = {}
+    l10n._translation = gettext.NullTranslations()
+    for e in EXERCISES.values():
+        english[e.id] = sorted(re.findall(r"\d+", e.text() + e.cue + "".join(e.moves)))
+    l10n._translation = Wrapped()
+    for e in EXERCISES.values():
+        assert sorted(re.findall(r"\d+", e.text() + e.cue + "".join(e.moves))) == english[e.id]
+
+
+def test_the_english_sources_are_what_the_app_shows_in_english():
+    for e in EXERCISES.values():
+        assert (e.name, e.instruction, e.cue, e.elsewhere, e.moves) == (
+            e.name_src, e.instruction_src, e.cue_src, e.elsewhere_src, e.moves_src)
+    for k in KINDS.values():
+        assert (k.title, k.summary) == (k.title_src, k.summary_src)
+    assert (tips_title(), safety.body(), safety.foot(), safety.ack_hint()) == (
+        TIPS_TITLE, safety.BODY, safety.FOOT, safety.ACK_HINT)

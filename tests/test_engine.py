@@ -694,3 +694,34 @@ def test_status_json_round_trips_the_hold_fields():
     assert back.holds == st.holds and back.held_until == st.held_until
     assert back.sitting_since == st.sitting_since and back.hold_sources == st.hold_sources
     assert back.to_json(T0) == st.to_json(T0)
+
+
+def test_errors_the_user_reads_are_translated_and_keep_their_english(monkeypatch):
+    import gettext
+
+    from movebreak.core import l10n
+
+    class Wrapped(gettext.NullTranslations):
+        def gettext(self, message):
+            return f"«{message}»"
+
+        def pgettext(self, context, message):
+            return f"«{message}»"
+
+        def npgettext(self, context, singular, plural, n):
+            return f"«{singular if n == 1 else plural}»"
+
+    monkeypatch.setattr(l10n, "_translation", Wrapped())
+    eng = make()
+    simulate(eng, T0, T0 + 20 * MIN)
+    rid = eng.pending.id
+    eng.done(T0 + 21 * MIN, reminder_id=rid)
+    with pytest.raises(EngineError) as info:
+        eng.done(T0 + 22 * MIN, reminder_id=rid)
+    assert str(info.value) == f"«reminder {rid} was already answered (done)»"
+    assert info.value.english == f"reminder {rid} was already answered (done)"
+    state = eng.export_state(T0 + 60 * MIN)
+    with pytest.raises(StateError) as info:
+        Engine.from_state(default_settings(), state, T0 + 30 * MIN, tz=UTC)
+    assert str(info.value).startswith("«it was saved «30 min 0 s» in the future")
+    assert info.value.english.startswith("it was saved ")

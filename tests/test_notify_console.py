@@ -12,9 +12,17 @@ import pytest
 from movebreak.adapters.notify.base import Notifier
 from movebreak.adapters.notify.console import ConsoleNotifier
 from movebreak.adapters.notify.plyer_notifier import PlyerNotifier, plyer_backend
+from movebreak.core import l10n
 from movebreak.core.catalog import Reminder
 
 DUE = datetime(2024, 5, 6, 12, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """English texts and the neutral 24-hour times, whatever an earlier test installed."""
+    l10n.install("auto", environ={})
+    l10n.set_formats(None)
 
 
 def make(rid: int = 7, kind: str = "posture", title: str = "Posture check",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import gettext
 import tomllib
 
 import pytest
@@ -12,7 +13,9 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from movebreak.core import l10n
 from movebreak.core.catalog import KIND_IDS
+from movebreak.core.durations import DurationError, parse_duration
 from movebreak.core.settings import (
     SCHEMA_VERSION,
     KindSettings,
@@ -471,3 +474,61 @@ def test_to_dict_from_dict_round_trip(s: Settings) -> None:
 def test_valid_file_ignores_fallback(s: Settings, fallback: Settings) -> None:
     again, problems = settings_from_dict(settings_to_dict(s), fallback)
     assert problems == [] and again == s
+
+
+# ---------------------------------------------------------------------- translated at use
+class Wrapped(gettext.NullTranslations):
+    """A fake catalog that marks every lookup: "«text»" (no .po files are needed)."""
+
+    def gettext(self, message):
+        return f"«{message}»"
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+    def pgettext(self, context, message):
+        return self.gettext(message)
+
+    def npgettext(self, context, singular, plural, n):
+        return self.ngettext(singular, plural, n)
+
+
+@pytest.fixture
+def fake_language(monkeypatch):
+    monkeypatch.setattr(l10n, "_translation", Wrapped())
+    yield
+    monkeypatch.undo()
+    l10n.install("en", environ={})
+
+
+def test_problems_are_translated_when_built_config_syntax_is_not(fake_language) -> None:
+    parsed = parse_config({"general": {"snooze": "5 parsecs", "keep_history_days": 3,
+                                       "volume": 7},
+                           "reminders": {"move": {"interval": 25}, "hydrate": {}},
+                           "routine": {"rounds": "2"}})
+    by_key = {p.key: p for p in parsed.problems}
+    snooze = by_key["general.snooze"]
+    assert snooze.message.startswith("«general.snooze = \"5 parsecs\" is not valid")
+    assert snooze.allowed == "«a duration from 1m to 2h»"  # the values stay config syntax
+    assert "(e.g. \"10m\"); keeping 10m»" in snooze.message
+    assert "«every event»" in by_key["general.keep_history_days"].message
+    assert '«add a unit and quotes, e.g. "25m"»' in by_key["reminders.move.interval"].message
+    assert "«write 2 without quotes»" in by_key["routine.rounds"].message
+    assert by_key["general.volume"].message.startswith("«general.volume is not a known setting")
+    assert by_key["reminders.hydrate"].allowed.startswith("«one of: move, posture")
+    _, message = validate_field("routine.hold", "40s")
+    assert message == '«"40s" is not valid: expected ««30 s», «45 s» or «60 s»»»'
+    assert validate_field("reminders.move.interval", "45")[1].count("«") >= 2
+    _, notes = migrate({"general": {"snooze_minutes": 5}})
+    assert notes == ['«general.snooze_minutes = 5 (old format) was read as snooze = "5m"»']
+
+
+def test_duration_errors_are_translated_and_keep_a_stable_code(fake_language) -> None:
+    with pytest.raises(DurationError) as info:
+        parse_duration("45")
+    assert info.value.code == "needs_unit" and info.value.reason == "«add a unit: s, m or h»"
+    assert str(info.value).startswith('«"45" is not a valid duration: «add a unit')
+    assert '"1h30m"' in str(info.value)  # the syntax itself is not translated
+    # the settings' hint follows the code, not the (translated) wording
+    _, problems = settings_from_dict({"general": {"snooze": "-5m"}})
+    assert "«negative durations are not allowed»" in problems[0].message

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from movebreak.core.events import COUNTED
+from movebreak.core.l10n import _, format_time, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class HistoryError(Exception):
         self.reason = reason
         self.cause = cause
         where = self.path or "history"
-        super().__init__(f"history database {where}: {cause}")
+        # TRANSLATORS: {path} is the history file, {cause} what is wrong with it.
+        super().__init__(_("history database {path}: {cause}").format(path=where, cause=cause))
 
 
 def _utc(at: datetime | None) -> datetime:
@@ -241,7 +243,7 @@ def _summarize(rows: Iterable[_Row], bounds: list[int], until: int | None) -> li
     before the first day (they only feed the sitting stretches). Returns N rows without "day".
     """
     days = len(bounds) - 1
-    counts = [dict.fromkeys(_SUMMARY_TYPES, 0) for _ in range(days)]
+    counts = [dict.fromkeys(_SUMMARY_TYPES, 0) for _day in range(days)]
     longest = [0] * days
     first, stop = bounds[0], bounds[-1]
 
@@ -298,10 +300,15 @@ def _prune_cutoff(now: datetime, keep_days: int | None) -> datetime | None:
 
 
 def _prune_message(removed: int, cutoff: datetime, keep_days: int) -> str:
-    when = cutoff.astimezone().strftime("%Y-%m-%d %H:%M")
-    noun = "event" if removed == 1 else "events"
-    return (f"history: removed {removed:,} {noun} older than {keep_days} days (before {when}; "
-            f"general.keep_history_days = {keep_days}); the safety notice record is kept")
+    local = cutoff.astimezone()
+    when = f"{local:%Y-%m-%d} {format_time(local)}"
+    # TRANSLATORS: {n} is how many events were removed, {days} the setting's number of days,
+    # {when} a date and time; general.keep_history_days is a setting name.
+    return ngettext("history: removed {n} event older than {days} days (before {when}; "
+                    "general.keep_history_days = {days}); the safety notice record is kept",
+                    "history: removed {n} events older than {days} days (before {when}; "
+                    "general.keep_history_days = {days}); the safety notice record is kept",
+                    removed).format(n=f"{removed:,}", days=keep_days, when=when)
 
 
 class _Queries:
@@ -329,8 +336,8 @@ class _Queries:
         if days < 1:
             return []
         first = today - timedelta(days=days - 1)
-        win_start, _ = _day_bounds(first, tz)
-        _, win_end = _day_bounds(today, tz)
+        win_start, _end = _day_bounds(first, tz)
+        _start, win_end = _day_bounds(today, tz)
         bounds = [_to_us(_day_bounds(first + timedelta(days=i), tz)[0]) for i in range(days)]
         bounds.append(_to_us(win_end))
         until = None if now is None else _to_us(_utc(now))
@@ -374,7 +381,8 @@ class History(_Queries):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise HistoryError(self.path, "io", f"cannot create folder: {e}") from e
+            raise HistoryError(self.path, "io", _("cannot create folder: {error}").format(
+                error=e)) from e
         try:
             conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
@@ -396,10 +404,12 @@ class History(_Queries):
         found = [r[0] for r in conn.execute("PRAGMA quick_check(3)")] if check else ["ok"]
         if found != ["ok"]:
             text = " ".join(" ".join(found).split())
-            raise HistoryError(self.path, "corrupt", f"damaged database ({text[:200]})")
+            raise HistoryError(self.path, "corrupt", _("damaged database ({error})").format(
+                error=text[:200]))
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
-            raise HistoryError(self.path, "io", f"cannot enable WAL mode (journal_mode={mode})")
+            raise HistoryError(self.path, "io", _("cannot enable WAL mode ({setting})").format(
+                setting=f"journal_mode={mode}"))
         conn.execute("PRAGMA synchronous = NORMAL")
         # The write transaction doubles as a lock check: it fails here, at open time, if
         # another connection holds the write lock longer than the busy timeout.
@@ -407,9 +417,10 @@ class History(_Queries):
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise HistoryError(self.path, "newer",
-                                   f"schema version {version} is newer than this movebreak "
-                                   f"understands ({SCHEMA_VERSION}); leaving the file alone")
+                raise HistoryError(self.path, "newer", _(
+                    "schema version {version} is newer than this movebreak understands "
+                    "({known}); leaving the file alone").format(version=version,
+                                                                known=SCHEMA_VERSION))
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
@@ -423,12 +434,13 @@ class History(_Queries):
         name = getattr(e, "sqlite_errorname", "") or ""
         text = str(e)
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-            return HistoryError(self.path, "locked",
-                                f"locked by another process or connection, still busy after "
-                                f"{self._timeout:g} s ({text})")
+            return HistoryError(self.path, "locked", _(
+                "locked by another process or connection, still busy after {seconds} s "
+                "({error})").format(seconds=f"{self._timeout:g}", error=text))
         if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in text \
                 or "malformed" in text:
-            return HistoryError(self.path, "corrupt", f"not a usable SQLite database ({text})")
+            return HistoryError(self.path, "corrupt", _("not a usable SQLite database ({error})")
+                                .format(error=text))
         return HistoryError(self.path, "io", text)
 
     def _run(self, sql: str, args: tuple = (), insert: bool = False) -> list[tuple]:
@@ -437,7 +449,7 @@ class History(_Queries):
 
     def _run_locked(self, sql: str, args: tuple = (), insert: bool = False) -> list[tuple]:
         if self._conn is None:
-            raise HistoryError(self.path, "closed", "history is closed")
+            raise HistoryError(self.path, "closed", _("history is closed"))
         try:
             cur = self._conn.execute(sql, args)
             return [(cur.lastrowid,)] if insert else cur.fetchall()
@@ -486,7 +498,7 @@ class History(_Queries):
 
         with self._lock:
             if self._conn is None:
-                raise HistoryError(self.path, "closed", "history is closed")
+                raise HistoryError(self.path, "closed", _("history is closed"))
             self._day_cache = None
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -618,7 +630,7 @@ class History(_Queries):
         with self._lock:
             self._day_cache = None
             if self._conn is None:
-                raise HistoryError(self.path, "closed", "history is closed")
+                raise HistoryError(self.path, "closed", _("history is closed"))
             try:
                 removed = self._conn.execute(
                     "DELETE FROM events WHERE ts < ? AND type != 'safety_seen'",
@@ -760,19 +772,25 @@ def open_history(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT_S,
         first = e
     log.warning("%s", first)
     if first.reason != "corrupt":
-        return NullHistory(f"{first}; keeping history in memory for this run")
+        # TRANSLATORS: {problem} is what is wrong with the history file.
+        return NullHistory(_("{problem}; keeping history in memory for this run").format(
+            problem=first))
     try:
         moved = _move_aside(path)
     except OSError as e:
-        msg = f"{first}; could not move it aside ({e}); keeping history in memory for this run"
+        msg = _("{problem}; could not move it aside ({error}); keeping history in memory for "
+                "this run").format(problem=first, error=e)
         log.error("%s", msg)
         return NullHistory(msg)
-    msg = f"{first}; moved it to {moved} and started a new history"
+    msg = _("{problem}; moved it to {path} and started a new history").format(problem=first,
+                                                                              path=moved)
     log.warning("%s", msg)
     try:
         hist = History(path, timeout, check)
     except HistoryError as e:
-        msg = f"{msg}, which failed too ({e}); keeping history in memory for this run"
+        # TRANSLATORS: {problem} ends with "started a new history"; {error} why that failed.
+        msg = _("{problem}, which failed too ({error}); keeping history in memory for this "
+                "run").format(problem=msg, error=e)
         log.error("%s", msg)
         return NullHistory(msg)
     hist.open_error = msg

@@ -59,6 +59,8 @@ from typing import Any
 
 import filelock
 
+from movebreak.core.l10n import N_, _
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 64 * 1024
@@ -76,7 +78,7 @@ IS_WINDOWS = sys.platform == "win32"
 FAMILY = "AF_PIPE" if IS_WINDOWS else "AF_UNIX"
 
 _HEADER = struct.Struct("!i")
-_NOT_RUNNING = "not running (start it with `movebreak run`)"
+_NOT_RUNNING = N_("not running (start it with `movebreak run`)")  # shown as _(_NOT_RUNNING)
 
 
 class NotRunning(Exception):
@@ -88,8 +90,10 @@ class AlreadyRunning(Exception):
 
     def __init__(self, pid: int | None) -> None:
         self.pid = pid
-        who = f" (PID {pid})" if pid else ""
-        super().__init__(f"already running{who}; use `movebreak quit` to stop it")
+        # TRANSLATORS: {pid} is a process id.
+        super().__init__(_("already running (PID {pid}); use `movebreak quit` to stop it")
+                         .format(pid=pid) if pid else
+                         _("already running; use `movebreak quit` to stop it"))
 
 
 class ProtocolError(Exception):
@@ -146,11 +150,11 @@ def decode(data: bytes) -> dict[str, Any]:
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ProtocolError(f"not a JSON message: {e}") from None
+        raise ProtocolError(_("not a JSON message: {error}").format(error=e)) from None
     except RecursionError:
-        raise ProtocolError("JSON nested too deeply") from None
+        raise ProtocolError(_("JSON nested too deeply")) from None
     if not isinstance(obj, dict) or not isinstance(obj.get("cmd"), str):
-        raise ProtocolError('a message is a JSON object with a string "cmd"')
+        raise ProtocolError(_('a message is a JSON object with a string "cmd"'))
     return obj
 
 
@@ -398,8 +402,8 @@ class Server:
                     "this movebreak)", uid, self._uid)
         with contextlib.suppress(OSError):  # tiny: fits the empty socket buffer, never blocks
             sock.setblocking(False)
-            sock.send(frame({"ok": False, "error": "refused: this movebreak belongs to "
-                                                   "another user"}))
+            sock.send(frame({"ok": False, "error": _("refused: this movebreak belongs to "
+                                                     "another user")}))
         return False
 
     def _read(self, sel: selectors.BaseSelector, pending: dict, conn: _Pending) -> None:
@@ -419,9 +423,11 @@ class Server:
             return
         (size,) = _HEADER.unpack_from(conn.buf)
         if size < 0 or size > MAX_MESSAGE:  # -1 announces an 8-byte length: > 2 GiB
-            shown = "over 2 GiB" if size == -1 else f"{size} bytes"
             self._hand_on(sel, pending, conn, ProtocolError(
-                f"a message of {shown} is over the {MAX_MESSAGE // 1024} KiB limit"))
+                _("a message of over 2 GiB is over the {limit} KiB limit").format(
+                    limit=MAX_MESSAGE // 1024) if size == -1 else
+                _("a message of {size} bytes is over the {limit} KiB limit").format(
+                    size=size, limit=MAX_MESSAGE // 1024)))
             return
         if len(conn.buf) >= _HEADER.size + size:
             self._hand_on(sel, pending, conn, bytes(conn.buf[_HEADER.size:_HEADER.size + size]))
@@ -450,7 +456,8 @@ class Server:
             try:
                 data = frame(reply)
             except (TypeError, ValueError) as e:  # a result JSON cannot hold
-                data = frame({"ok": False, "error": f"could not encode the answer: {e}"})
+                data = frame({"ok": False,
+                              "error": _("could not encode the answer: {error}").format(error=e)})
             sock.setblocking(True)
             sock.settimeout(WRITE_TIMEOUT_S)
             sock.sendall(data)
@@ -469,9 +476,9 @@ class Server:
             message = decode(request)
         except ProtocolError as e:
             log.warning("rejected a malformed control message: %s", e)
-            return {"ok": False, "error": f"malformed message: {e}"}
+            return {"ok": False, "error": _("malformed message: {error}").format(error=e)}
         if self._stopping.is_set():
-            return {"ok": False, "error": "movebreak is stopping"}
+            return {"ok": False, "error": _("movebreak is stopping")}
         try:
             return {"ok": True, "result": self._handler(message)}
         except Exception as e:  # the handler's message is the user's error text
@@ -579,21 +586,23 @@ def request(runtime_dir: Path, cmd: str, timeout: float = 10.0, **args: Any) -> 
     """
     addr = address(runtime_dir)
     if not IS_WINDOWS and not os.path.exists(addr):
-        raise NotRunning(_NOT_RUNNING)
+        raise NotRunning(_(_NOT_RUNNING))
     try:
         conn = _Client(addr, family=FAMILY)
     except (FileNotFoundError, ConnectionRefusedError, OSError):
-        raise NotRunning(_NOT_RUNNING) from None
+        raise NotRunning(_(_NOT_RUNNING)) from None
     with conn:
         with contextlib.suppress(OSError):  # a refusing server hangs up; its reply still waits
             conn.send_bytes(encode({"cmd": cmd, "args": args}))
         try:
             if not conn.poll(timeout):
-                raise NotRunning(f"the running instance did not answer within {timeout:.0f} s")
+                raise NotRunning(_("the running instance did not answer within {seconds} s")
+                                 .format(seconds=f"{timeout:.0f}"))
             reply = json.loads(conn.recv_bytes(MAX_MESSAGE * 16).decode("utf-8"))
         except (EOFError, OSError) as e:
-            why = f" ({e})" if str(e) else ""
-            raise NotRunning(f"the running instance closed the connection{why}") from None
+            raise NotRunning(_("the running instance closed the connection ({error})").format(
+                error=e) if str(e) else _("the running instance closed the connection")) \
+                from None
     if not reply.get("ok"):
-        raise RuntimeError(reply.get("error", "unknown error"))
+        raise RuntimeError(reply.get("error") or _("unknown error"))
     return reply.get("result")

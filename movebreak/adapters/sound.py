@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from movebreak.core.l10n import _
+
 log = logging.getLogger(__name__)
 
 IS_LINUX = sys.platform.startswith("linux")
@@ -78,7 +80,9 @@ def source(choice: str, cue: str = "reminder") -> tuple[str | None, Path | None]
 def describe_source(choice: str, cue: str = "reminder") -> str:
     """In words: "the sound theme's message-new-instant" or "movebreak's chime (chime.wav)"."""
     event, path = source(choice, cue)
-    return f"the sound theme's {event}" if event else f"movebreak's chime ({path.name})"
+    # TRANSLATORS: {event} is a sound-theme event id (message-new-instant, complete).
+    return _("the sound theme's {event}").format(event=event) if event else \
+        _("movebreak's chime ({file})").format(file=path.name)
 
 
 def notification_hints(choice: str, server_has_sound: bool) -> dict[str, tuple[str, Any]]:
@@ -106,22 +110,29 @@ def route(choice: str, *, notifier: str | None, server: str | None = None,
           server_has_sound: bool = False, linux: bool = IS_LINUX) -> Route:
     """Who plays a reminder's sound here, and why (pure; `doctor` prints it)."""
     if choice == "off":
-        return Route("off", 'general.sound is "off"')
+        return Route("off", _('general.sound is "off"'))
     if not linux:
         if notifier == "dbus":
-            return Route("native", "the system's notification sound (desktop-notifier)")
-        return Route("none", f"the {notifier or 'no'} notifier cannot ask for a sound, and "
-                             "GSound is for Linux")
+            return Route("native", _("the system's notification sound (desktop-notifier)"))
+        # TRANSLATORS: {notifier} is a notifier name (plyer, console).
+        return Route("none", _("the {notifier} notifier cannot ask for a sound, and GSound is "
+                               "for Linux").format(notifier=notifier) if notifier else
+                     _("no notifier can ask for a sound, and GSound is for Linux"))
     if notifier == "dbus" and server_has_sound:
-        return Route("server", f"{server or 'the notification server'} lists the sound "
-                               "capability: it plays the sound")
+        # TRANSLATORS: {server} is the notification server's name (e.g. gnome-shell).
+        return Route("server", _("{server} lists the sound capability: it plays the sound")
+                     .format(server=server) if server else
+                     _("the notification server lists the sound capability: it plays the "
+                       "sound"))
     if notifier == "dbus" and server:
-        why = f"{server} does not list the sound capability"
+        why = _("{server} does not list the sound capability; movebreak plays it through "
+                "GSound").format(server=server)
     elif notifier == "dbus":
-        why = "no notification server answers yet"
+        why = _("no notification server answers yet; movebreak plays it through GSound")
     else:
-        why = f"reminders go through the {notifier or 'console'} notifier"
-    return Route("gsound", why + "; movebreak plays it through GSound")
+        why = _("reminders go through the {notifier} notifier; movebreak plays it through "
+                "GSound").format(notifier=notifier or "console")
+    return Route("gsound", why)
 
 
 # --------------------------------------------------------------------------- GSound
@@ -151,6 +162,7 @@ class Player:
         self._jobs: queue.SimpleQueue | None = None
         self._hung: Future | None = None  # a call that overran `timeout` and still runs
         self.problem: str | None = None
+        self.gsound_missing = False  # GSound (its typelib) is not installed
 
     # ---- caller's thread -----------------------------------------------------------
 
@@ -165,7 +177,8 @@ class Player:
         (see `problem`). Returns once the sound has started, not when it ends."""
         event, path = source(choice, cue)
         if path is not None and not path.is_file():
-            self._set_problem(f"the chime {path} is missing (a broken install)")
+            self._set_problem(_("the chime {path} is missing (a broken install)").format(
+                path=path))
             return False
         return bool(self._call(self._play, event, path, cue))
 
@@ -185,12 +198,13 @@ class Player:
             return fut.result(self.timeout)
         except FutureTimeout:
             self._hung = fut
-            self._set_problem(f"the sound server did not answer within {self.timeout:g} s "
-                              "(reminders may be silent)")
+            self._set_problem(_("the sound server did not answer within {seconds} s "
+                                "(reminders may be silent)").format(
+                seconds=f"{self.timeout:g}"))
             return None
         except Exception as exc:  # a bug here must not take a reminder down
             log.exception("sound call failed")
-            self._set_problem(f"sound failed: {exc}")
+            self._set_problem(_("sound failed: {error}").format(error=exc))
             return None
 
     def _set_problem(self, text: str | None) -> None:
@@ -216,8 +230,8 @@ class Player:
         if self._gs is not None:
             return True
         if not IS_LINUX:
-            self._set_problem("GSound is for Linux; this system plays its own notification "
-                              "sound")
+            self._set_problem(_("GSound is for Linux; this system plays its own "
+                                "notification sound"))
             return False
         try:
             import gi
@@ -225,8 +239,11 @@ class Player:
             gi.require_version("GSound", "1.0")
             from gi.repository import GLib, GSound
         except (ImportError, ValueError) as exc:
-            self._set_problem(f"GSound is not installed (Debian / Ubuntu: {GSOUND_PACKAGE}; "
-                              f"{exc}): reminders are silent")
+            self.gsound_missing = True
+            # TRANSLATORS: {package} is a Debian package name, {error} the import error.
+            self._set_problem(_("GSound is not installed (Debian / Ubuntu: {package}; "
+                                "{error}): reminders are silent").format(
+                package=GSOUND_PACKAGE, error=exc))
             return False
         self._gs, self._glib = GSound, GLib
         return True
@@ -249,20 +266,25 @@ class Player:
         self._ctx = ctx
         return ctx
 
-    def _describe(self, exc: Any, what: str | None) -> str:
+    def _describe(self, exc: Any, what: str | None, theme: bool = False) -> str:
         gs = self._gs
         code = getattr(exc, "code", None)
         message = getattr(exc, "message", str(exc))
         if code in (gs.Error.NOTAVAILABLE, gs.Error.NODRIVER, gs.Error.DISCONNECTED,
                     gs.Error.ACCESS, gs.Error.IO):
-            return (f"no sound device: no sound server or sound card answers (libcanberra: "
-                    f"{message}); reminders are silent")
+            # TRANSLATORS: {error} is libcanberra's message.
+            return _("no sound device: no sound server or sound card answers (libcanberra: "
+                     "{error}); reminders are silent").format(error=message)
         if code == gs.Error.NOTFOUND and what:
-            hint = "; install sound-theme-freedesktop" if "theme" in what else ""
-            return f"{what} was not found (libcanberra: {message}{hint})"
+            # TRANSLATORS: {what} is a sound, e.g. "the chime /path/chime.wav".
+            return (_("{what} was not found (libcanberra: {error}; install "
+                      "sound-theme-freedesktop)") if theme else
+                    _("{what} was not found (libcanberra: {error})")).format(what=what,
+                                                                           error=message)
         if code == gs.Error.DISABLED:
-            return f"event sounds are turned off for this session (libcanberra: {message})"
-        return f"sound failed (libcanberra: {message})"
+            return _("event sounds are turned off for this session (libcanberra: {error})")\
+                .format(error=message)
+        return _("sound failed (libcanberra: {error})").format(error=message)
 
     def _check(self) -> None:
         if self._context() is not None:
@@ -289,8 +311,9 @@ class Player:
                 if attempt == 1 and exc.code in (gs.Error.DISCONNECTED, gs.Error.STATE):
                     self._ctx = None  # the sound server went away: open a fresh context
                     continue
-                what = f"the sound theme's {event} sound" if event else f"the chime {path}"
-                self._set_problem(self._describe(exc, what))
+                what = _("the sound theme's {event} sound").format(event=event) if event \
+                    else _("the chime {path}").format(path=path)
+                self._set_problem(self._describe(exc, what, theme=bool(event)))
                 return False
             self._set_problem(None)
             return True
@@ -330,7 +353,7 @@ class ReminderSound:
         """Why reminders are silent although sound is on (None: fine or off)."""
         if self.route is None or self.route.by != "gsound" or self.player.problem is None:
             return None
-        return f"Sound: {self.player.problem}"
+        return _("Sound: {problem}").format(problem=self.player.problem)
 
     def prepare(self, choice: str, notifier: Any) -> Route:
         """Start-up and reload: decide who plays; where movebreak will, open the sound device
@@ -354,13 +377,14 @@ def try_sound(choice: str, player: Player | None = None) -> str:
     """The settings window's Test button: play `choice`'s reminder sound here; one line
     saying what was played or why nothing was."""
     if choice == "off":
-        return "Sound is off."
+        return _("Sound is off.")
     if not IS_LINUX:
-        return "Reminders use the system's notification sound."
+        return _("Reminders use the system's notification sound.")
     player = player or Player()
     if player.play(choice, "reminder"):
-        return f"Playing {describe_source(choice)}."
-    return f"No sound: {player.problem}"
+        # TRANSLATORS: {sound} e.g. "the sound theme's message-new-instant".
+        return _("Playing {sound}.").format(sound=describe_source(choice))
+    return _("No sound: {problem}").format(problem=player.problem)
 
 
 def diagnose(choice: str, routine_chime: bool, notifications: dict,
@@ -374,31 +398,42 @@ def diagnose(choice: str, routine_chime: bool, notifications: dict,
     r = route(choice, **where)
     out = {"setting": f"{choice} (general.sound)"}
     would = r if r.by != "off" else route("theme", **where)
-    gsound, problem = "not needed here", None
+    gsound, problem = _("not needed here"), None
     if would.by == "gsound":
-        problem = (player or Player(timeout=2.0)).check()
-        gsound = "yes, the sound device answers" if problem is None else \
-            "not installed" if problem.startswith("GSound is not installed") else "installed"
+        player = player or Player(timeout=2.0)
+        problem = player.check()
+        gsound = _("yes, the sound device answers") if problem is None else \
+            _("not installed") if getattr(player, "gsound_missing", False) else _("installed")
     if r.by == "off":
-        out["reminder sound"] = (f"off: {r.why}; \"theme\" or \"chime\" would be played by "
-                                 f"{_BY[would.by]} ({would.why})"
-                                 + (f"; but {problem}" if problem else ""))
+        # TRANSLATORS: {why} says why sound is off; {by} who would play it ("the system"),
+        # {how} why; "theme" and "chime" are setting values, typed as they are.
+        text = _('off: {why}; "theme" or "chime" would be played by {by} ({how})').format(
+            why=r.why, by=_by(would.by), how=would.why)
+        out["reminder sound"] = text + ("; " + _("but {problem}").format(problem=problem)
+                                        if problem else "")
     elif r.by == "gsound" and problem:
-        out["reminder sound"] = f"none - {problem}"
+        out["reminder sound"] = _("none - {problem}").format(problem=problem)
     else:
-        out["reminder sound"] = f"{describe_source(choice) if IS_LINUX else 'the system sound'}" \
-                                f", played by {_BY[r.by]}: {r.why}"
+        # TRANSLATORS: {sound} is what plays, {by} who plays it, {why} why.
+        out["reminder sound"] = _("{sound}, played by {by}: {why}").format(
+            sound=describe_source(choice) if IS_LINUX else _("the system sound"),
+            by=_by(r.by), why=r.why)
     out["gsound"] = gsound
     if choice == "off":
-        out["routine"] = "silent (sound is off)"
+        out["routine"] = _("silent (sound is off)")
     elif not routine_chime:
-        out["routine"] = "silent (routine.chime = false)"
+        out["routine"] = _("silent (routine.chime = false)")
     else:
-        out["routine"] = (f"{describe_source(choice, 'hold_end')} at \"switch sides\" and each "
-                          f"hold's end, {describe_source(choice, 'complete')} at the end, "
-                          "through GSound in the routine window")
+        # TRANSLATORS: {hold_end} and {complete} are sounds; "switch sides" is what the
+        # routine window says between the sides.
+        out["routine"] = _('{hold_end} at "switch sides" and each hold\'s end, {complete} at '
+                           "the end, through GSound in the routine window").format(
+            hold_end=describe_source(choice, "hold_end"),
+            complete=describe_source(choice, "complete"))
     return out
 
 
-_BY = {"server": "the notification server", "native": "the system",
-       "gsound": "movebreak (GSound)", "none": "nobody"}
+def _by(who: str) -> str:
+    """Who plays a sound, in words (`Route.by`)."""
+    return {"server": _("the notification server"), "native": _("the system"),
+            "gsound": _("movebreak (GSound)"), "none": _("nobody")}[who]

@@ -27,6 +27,7 @@ import platformdirs
 
 from movebreak.core import safety
 from movebreak.core.catalog import KIND_IDS, KINDS
+from movebreak.core.l10n import _, ngettext
 from movebreak.core.settings import (
     Problem,
     Settings,
@@ -161,10 +162,13 @@ def _private_dir(path: Path) -> Path:
         return path
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        raise PermissionError(f"{path} must be a real folder, not a link or a file")
+        raise PermissionError(_("{path} must be a real folder, not a link or a file").format(
+            path=path))
     if st.st_uid != os.getuid():
-        raise PermissionError(f"{path} belongs to another user (uid {st.st_uid}); "
-                              "set MOVEBREAK_RUNTIME_DIR to a private folder")
+        # TRANSLATORS: {uid} is a user id number.
+        raise PermissionError(_("{path} belongs to another user (uid {uid}); set "
+                                "MOVEBREAK_RUNTIME_DIR to a private folder").format(
+            path=path, uid=st.st_uid))
     if stat.S_IMODE(st.st_mode) != 0o700:
         os.chmod(path, 0o700)
     return path
@@ -225,33 +229,39 @@ def load_config(path: str | os.PathLike | None = None, fallback: Settings | None
             return LoadResult(default_settings(), path=path)
         return _create_default(path)
     except OSError as exc:
-        return LoadResult(base, [_file_problem(path, f"cannot be read ({_reason(exc)})")],
-                          path=path)
+        return LoadResult(base, [_file_problem(path, _unreadable(path, exc))], path=path)
     if not stat.S_ISREG(st.st_mode):
-        return LoadResult(base, [_file_problem(path, "is not a regular file")], path=path)
+        return LoadResult(base, [_file_problem(path, _(
+            "{path} is not a regular file; using the current settings").format(path=path))],
+            path=path)
     if st.st_size > MAX_CONFIG_BYTES:
+        # TRANSLATORS: the start of a sentence about the config file: "{path} is 2.0 MiB; ..."
         return _broken(path, base, backup, None, st.st_size, now,
-                       f"is {_size(st.st_size)}; a config file is at most "
-                       f"{_size(MAX_CONFIG_BYTES)}")
+                       _("{path} is {size}; a config file is at most {most}").format(
+                           path=path, size=_size(st.st_size), most=_size(MAX_CONFIG_BYTES)))
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        return LoadResult(base, [_file_problem(path, f"cannot be read ({_reason(exc)})")],
-                          path=path)
+        return LoadResult(base, [_file_problem(path, _unreadable(path, exc))], path=path)
     if len(raw) > MAX_CONFIG_BYTES:  # grew since stat
         return _broken(path, base, backup, None, None, now,
-                       f"is larger than {_size(MAX_CONFIG_BYTES)}, the most a config file may be")
+                       _("{path} is larger than {most}, the most a config file may be").format(
+                           path=path, most=_size(MAX_CONFIG_BYTES)))
     if b"\0" in raw:
         return _broken(path, base, backup, raw, None, now,
-                       "contains binary data (NUL bytes); expected a TOML text file")
+                       _("{path} contains binary data (NUL bytes); expected a TOML text file")
+                       .format(path=path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _line_col(raw, exc.start)
+        # TRANSLATORS: {byte} is a byte value such as 0xff.
         return _broken(path, base, backup, raw, None, now,
-                       f"is not UTF-8 text (bad byte 0x{raw[exc.start]:02x} at line {line}, "
-                       f"column {col}); save it as UTF-8", line, col)
+                       _("{path} is not UTF-8 text (bad byte {byte} at line {line}, column "
+                         "{column}); save it as UTF-8").format(
+                           path=path, byte=f"0x{raw[exc.start]:02x}", line=line, column=col),
+                       line, col)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -259,9 +269,11 @@ def load_config(path: str | os.PathLike | None = None, fallback: Settings | None
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
         detail = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        where = f" at line {line}, column {col}" if m else ""
+        # TRANSLATORS: {error} is the TOML parser's message (in English).
+        what = _("{path} has a TOML syntax error at line {line}, column {column}: {error}") \
+            if m else _("{path} has a TOML syntax error: {error}")
         return _broken(path, base, backup, raw, None, now,
-                       f"has a TOML syntax error{where}: {detail}", line, col)
+                       what.format(path=path, line=line, column=col, error=detail), line, col)
 
     parsed = parse_config(data, fallback)
     result = LoadResult(parsed.settings, list(parsed.problems), extra=parsed.extra, path=path,
@@ -283,9 +295,11 @@ def _create_default(path: Path) -> LoadResult:
             _atomic_write(path, default_config_text().encode("utf-8"), mode=0o600)
     except (OSError, ConfigError, filelock.Timeout) as exc:
         what = str(exc) if isinstance(exc, ConfigError) else \
-            f"could not create the default config file {path}: {_reason(exc)}"
+            _("could not create the default config file {path}: {reason}").format(
+                path=path, reason=_reason(exc))
         return LoadResult(settings, [Problem(
-            "", str(path), "a writable config folder", f"{what}; using the default settings",
+            "", str(path), _("a writable config folder"),
+            _("{problem}; using the default settings").format(problem=what),
             "warning")], path=path)
     return LoadResult(settings, created=True, path=path, mtime_ns=config_mtime_ns(path))
 
@@ -294,19 +308,29 @@ def _broken(path: Path, base: Settings, keep_copy: bool, raw: bytes | None, size
             now: dt.datetime | None, what: str, line: int | None = None,
             col: int | None = None) -> LoadResult:
     backup, note = _backup(path, raw, size, now) if keep_copy else (None, None)
-    kept = "the last good settings" if base != default_settings() else "the default settings"
-    where = (f"a copy is at {backup}" if backup else
-             "no copy could be made" if keep_copy else "no copy was made")
-    message = f"{path} {what}. The file was left as it is ({where}); using {kept}."
-    problem = Problem("", str(path), "a UTF-8 TOML file of at most 1 MiB", message, "error",
+    where = (_("a copy is at {path}").format(path=backup) if backup else
+             _("no copy could be made") if keep_copy else _("no copy was made"))
+    # TRANSLATORS: {problem} says what is wrong with the file (a sentence without its full
+    # stop); {copy} e.g. "a copy is at /path/config.toml.bad-20260101-120000".
+    message = (_("{problem}. The file was left as it is ({copy}); using the last good "
+                 "settings.") if base != default_settings() else
+               _("{problem}. The file was left as it is ({copy}); using the default "
+                 "settings.")).format(problem=what, copy=where)
+    problem = Problem("", str(path), _("a UTF-8 TOML file of at most 1 MiB"), message, "error",
                       line, col)
     problems = [problem] + ([note] if note else [])
     return LoadResult(base, problems, backup=backup, path=path, mtime_ns=config_mtime_ns(path))
 
 
-def _file_problem(path: Path, what: str) -> Problem:
-    return Problem("", str(path), "a readable regular file",
-                   f"{path} {what}; using the current settings", "error")
+def _file_problem(path: Path, message: str) -> Problem:
+    """A file-level error (`message` names the file)."""
+    return Problem("", str(path), _("a readable regular file"), message, "error")
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    """The message for a config file that cannot be read."""
+    return _("{path} cannot be read ({reason}); using the current settings").format(
+        path=path, reason=_reason(exc))
 
 
 def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | None,
@@ -323,14 +347,14 @@ def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | 
         except filelock.Timeout:
             pass  # copy without the lock rather than not at all
         except OSError as exc:
-            return None, Problem("", str(path), "", f"could not keep a copy of {path}: "
-                                 f"{_reason(exc)}; the file itself was left untouched", "warning")
+            return None, Problem("", str(path), "", _no_copy(path, _reason(exc)), "warning")
     try:
         if raw is None:
             size = os.stat(path).st_size if size is None else size
             if size > _MAX_BACKUP_BYTES:
-                return None, Problem("", str(path), "", f"{path} is too large to copy; it was "
-                                     "left in place untouched", "warning")
+                return None, Problem("", str(path), "", _("{path} is too large to copy; it "
+                                                          "was left in place untouched").format(
+                    path=path), "warning")
             with open(path, "rb") as fh:
                 raw = fh.read()
         prefix = f"{path.name}.bad-"
@@ -350,9 +374,14 @@ def _backup(path: Path, raw: bytes | None, size: int | None, now: dt.datetime | 
                       exclusive=True)
         return target, None
     except (OSError, ConfigError) as exc:
-        reason = exc if isinstance(exc, ConfigError) else _reason(exc)
-        return None, Problem("", str(path), "", f"could not keep a copy of {path}: {reason}; "
-                             "the file itself was left untouched", "warning")
+        reason = str(exc) if isinstance(exc, ConfigError) else _reason(exc)
+        return None, Problem("", str(path), "", _no_copy(path, reason), "warning")
+
+
+def _no_copy(path: Path, reason: str) -> str:
+    # TRANSLATORS: {reason} says why, e.g. "the disk is full".
+    return _("could not keep a copy of {path}: {reason}; the file itself was left "
+             "untouched").format(path=path, reason=reason)
 
 
 # --------------------------------------------------------------------------- save
@@ -378,21 +407,23 @@ def save_config(path: str | os.PathLike | None, settings: Settings, extra: dict 
                 raw, st = current
                 mode = stat.S_IMODE(st.st_mode)
                 if expected_mtime_ns is not None and st.st_mtime_ns != expected_mtime_ns:
-                    raise ConfigError(f"{path} was changed by someone else since it was read; "
-                                      "not saving over it (reload and try again)")
+                    raise ConfigError(_("{path} was changed by someone else since it was "
+                                        "read; not saving over it (reload and try again)")
+                                      .format(path=path))
                 data = _parse_toml(raw) if raw is not None else None
                 if data is None:  # never overwrite a broken file without keeping a copy
                     backup, note = _backup(path, raw, st.st_size, None, locked=True)
                     if backup is None:
-                        raise ConfigError(f"{note}; not saving over it")
+                        raise ConfigError(_("{problem}; not saving over it").format(
+                            problem=note))
                 elif extra is None:
                     extra = parse_config(data).extra
             text = tomli_w.dumps(settings_to_dict(settings, extra))
             _atomic_write(path, text.encode("utf-8"), mode=mode)
     except filelock.Timeout as exc:
-        raise ConfigError(f"could not save settings to {path}: another process is "
-                          f"writing it (waited {LOCK_TIMEOUT_S:g} s); the file is unchanged"
-                          ) from exc
+        raise ConfigError(_("could not save settings to {path}: another process is writing "
+                            "it (waited {seconds} s); the file is unchanged").format(
+            path=path, seconds=f"{LOCK_TIMEOUT_S:g}")) from exc
     except OSError as exc:
         raise ConfigError(_save_failed(path, exc)) from exc
     return path
@@ -402,8 +433,9 @@ def _make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:  # a regular file where the folder should be
-        raise ConfigError(f"could not save settings to {path}: {path.parent} is a file, not a "
-                          "folder; the previous file is unchanged") from exc
+        raise ConfigError(_("could not save settings to {path}: {folder} is a file, not a "
+                            "folder; the previous file is unchanged").format(
+            path=path, folder=path.parent)) from exc
     except OSError as exc:
         raise ConfigError(_save_failed(path, exc)) from exc
 
@@ -414,7 +446,8 @@ def _read_current(path: Path) -> tuple[bytes | None, os.stat_result] | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(f"could not save settings: {path} is not a regular file")
+        raise ConfigError(_("could not save settings: {path} is not a regular file").format(
+            path=path))
     if st.st_size > MAX_CONFIG_BYTES:
         return None, st  # too big to be a config: treated as broken
     with open(path, "rb") as fh:
@@ -476,16 +509,17 @@ def _fsync_dir(folder: Path) -> None:
 def _reason(exc: OSError) -> str:
     code = getattr(exc, "errno", None)
     if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
-        return "the disk is full"
+        return _("the disk is full")
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "the folder or file is read-only or not yours"
+        return _("the folder or file is read-only or not yours")
     if code == errno.ENOTDIR:
-        return "a file is in the way of its folder"
+        return _("a file is in the way of its folder")
     return exc.strerror or str(exc)
 
 
 def _save_failed(path: Path, exc: OSError) -> str:
-    return f"could not save settings to {path}: {_reason(exc)}; the previous file is unchanged"
+    return _("could not save settings to {path}: {reason}; the previous file is "
+             "unchanged").format(path=path, reason=_reason(exc))
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
@@ -496,7 +530,9 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MiB"
+    return ngettext("{n} byte", "{n} bytes", n).format(n=n)
 
 
 # --------------------------------------------------------------------------- state file
@@ -552,11 +588,11 @@ def acknowledge_safety(config: str | os.PathLike | None = None, *,
             text = _STATE_HEADER + tomli_w.dumps(data)
             _atomic_write(path, text.encode("utf-8"), mode=0o600)
     except filelock.Timeout as exc:
-        raise ConfigError(f"could not record the acknowledgement in {path}: another process "
-                          "is writing it") from exc
+        raise ConfigError(_("could not record the acknowledgement in {path}: another process "
+                            "is writing it").format(path=path)) from exc
     except OSError as exc:
-        raise ConfigError(f"could not record the acknowledgement in {path}: "
-                          f"{_reason(exc)}") from exc
+        raise ConfigError(_("could not record the acknowledgement in {path}: {reason}").format(
+            path=path, reason=_reason(exc))) from exc
     return path
 
 
@@ -583,15 +619,18 @@ def load_timers(path: str | os.PathLike | None = None) -> dict | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StateFileError(f"{path} cannot be read ({_reason(exc)})") from exc
+        raise StateFileError(_("{path} cannot be read ({reason})").format(
+            path=path, reason=_reason(exc))) from exc
     if len(raw) > MAX_TIMERS_BYTES:
-        raise StateFileError(f"{path} is larger than {_size(MAX_TIMERS_BYTES)}")
+        raise StateFileError(_("{path} is larger than {most}").format(
+            path=path, most=_size(MAX_TIMERS_BYTES)))
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise StateFileError(f"{path} is not JSON ({exc})") from exc
+        raise StateFileError(_("{path} is not JSON ({error})").format(path=path,
+                                                                      error=exc)) from exc
     if not isinstance(data, dict):
-        raise StateFileError(f"{path} is not a JSON object")
+        raise StateFileError(_("{path} is not a JSON object").format(path=path))
     return data
 
 
@@ -657,7 +696,7 @@ def default_config_text() -> str:
         lines += [
             "",
             f"[reminders.{kind}]",
-            f"# {KINDS[kind].title}: {KINDS[kind].summary}",
+            f"# {KINDS[kind].title_src}: {KINDS[kind].summary_src}",  # comments stay English
             f"enabled = {val(r['enabled'])}",
             f"interval = {val(r['interval'])}",
         ]

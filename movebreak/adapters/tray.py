@@ -42,7 +42,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from movebreak.core import l10n
 from movebreak.core.catalog import KINDS
+from movebreak.core.l10n import _, pgettext
 from movebreak.core.status import Status
 from movebreak.core.texts import next_due_text, snooze_label, status_lines
 
@@ -72,12 +74,13 @@ def tray_unavailable_reason() -> str | None:
     else:
         display = os.environ.get("DISPLAY", "")
         if not display and not os.environ.get("WAYLAND_DISPLAY"):
-            return ("no display: DISPLAY is not set (nor WAYLAND_DISPLAY), so there is no "
-                    "desktop to put a tray icon on")
+            return _("no display: DISPLAY is not set (nor WAYLAND_DISPLAY), so there is no "
+                     "desktop to put a tray icon on")
         xembed, x_why = _xembed_host(display)
         sni, sni_why = _sni_watcher()
         if not xembed and not sni:
-            return f"no system tray: {x_why}, and {sni_why}"
+            # TRANSLATORS: {xembed} and {sni} say why each kind of tray is missing.
+            return _("no system tray: {xembed}, and {sni}").format(xembed=x_why, sni=sni_why)
         if forced:
             order = (forced,)
         else:
@@ -89,7 +92,8 @@ def tray_unavailable_reason() -> str | None:
             return None
         except Exception as e:  # noqa: BLE001 - ImportError, Xlib DisplayNameError...
             errors.append(f"{name or 'default'}: {type(e).__name__}: {e}")
-    return "pystray could not load a tray backend (" + "; ".join(errors) + ")"
+    return _("pystray could not load a tray backend ({errors})").format(
+        errors="; ".join(errors))
 
 
 def _load_backend(name: str | None) -> tuple[str, Any]:
@@ -123,20 +127,24 @@ def _xembed_host(display: str) -> tuple[bool, str]:
     """Does some window own the XEmbed tray selection of the default screen? (libxcb through
     adapters/xcb.py: no python-xlib in the app.)"""
     if not display:
-        return False, "DISPLAY is not set"
+        return False, _("DISPLAY is not set")
     from movebreak.adapters.xcb import XcbConnection, XcbError
     try:
         conn = XcbConnection(display)
     except (XcbError, OSError) as e:
-        return False, f"cannot open X display {display} ({e})"
+        return False, _("cannot open X display {display} ({error})").format(display=display,
+                                                                            error=e)
     try:
         sel = f"_NET_SYSTEM_TRAY_S{conn.screen}"
         owner = conn.selection_owner(sel)
         if owner:
-            return True, f"{sel} is owned by window 0x{owner:x}"
-        return False, f"no tray host owns {sel} on display {display}"
+            # TRANSLATORS: {selection} is an X11 selection name, {window} a window id.
+            return True, _("{selection} is owned by window {window}").format(
+                selection=sel, window=f"0x{owner:x}")
+        return False, _("no tray host owns {selection} on display {display}").format(
+            selection=sel, display=display)
     except XcbError as e:
-        return False, f"X display {display}: {e}"
+        return False, _("X display {display}: {error}").format(display=display, error=e)
     finally:
         conn.close()
 
@@ -148,22 +156,29 @@ def _sni_watcher() -> tuple[bool, str]:
         from jeepney.io.blocking import open_dbus_connection
         from jeepney.wrappers import unwrap_msg
     except ImportError as e:
-        return False, f"jeepney is missing to ask the session bus ({e})"
+        return False, _("jeepney is missing to ask the session bus ({error})").format(error=e)
     try:
         conn = open_dbus_connection(bus="SESSION")
     except KeyError:
-        return False, "no session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+        return False, _("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
     except Exception as e:  # noqa: BLE001
-        return False, f"no session bus ({e})"
+        return False, _("no session bus ({error})").format(error=e)
     try:
         reply = conn.send_and_get_reply(message_bus.NameHasOwner(SNI_WATCHER), timeout=1.0)
         if unwrap_msg(reply)[0]:
-            return True, f"{SNI_WATCHER} is on the session bus"
-        return False, f"no StatusNotifier watcher ({SNI_WATCHER}) on the session bus"
+            # TRANSLATORS: {name} is a D-Bus name.
+            return True, _("{name} is on the session bus").format(name=SNI_WATCHER)
+        return False, _no_watcher()
     except Exception as e:  # noqa: BLE001
-        return False, f"asking the session bus for {SNI_WATCHER} failed ({e})"
+        return False, _("asking the session bus for {name} failed ({error})").format(
+            name=SNI_WATCHER, error=e)
     finally:
         conn.close()
+
+
+def _no_watcher() -> str:
+    # TRANSLATORS: {name} is a D-Bus name.
+    return _("no StatusNotifier watcher ({name}) on the session bus").format(name=SNI_WATCHER)
 
 
 def gtk_available() -> tuple[bool, str]:
@@ -174,9 +189,9 @@ def gtk_available() -> tuple[bool, str]:
         _name_gtk_program()
         from gi.repository import Gtk
     except (ImportError, ValueError) as e:
-        return False, f"PyGObject/GTK 3 is not available ({e})"
+        return False, _("PyGObject/GTK 3 is not available ({error})").format(error=e)
     if not Gtk.init_check([])[0]:
-        return False, "GTK could not open the display"
+        return False, _("GTK could not open the display")
     return True, "GTK 3"
 
 
@@ -185,9 +200,9 @@ def watch_mode() -> tuple[tuple[str, ...] | None, str]:
     of them when PYSTRAY_BACKEND forces it), or (None, why not: use `tray_unavailable_reason`).
     Main thread."""
     if sys.platform in ("darwin", "win32"):
-        return None, "not a freedesktop platform"
+        return None, _("not a freedesktop platform")
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        return None, "no display"
+        return None, _("no display")
     forced = os.environ.get("PYSTRAY_BACKEND", "").strip()
     if forced and forced not in _GTK_BACKENDS:
         return None, f"PYSTRAY_BACKEND={forced}"
@@ -202,7 +217,7 @@ def watch_mode() -> tuple[tuple[str, ...] | None, str]:
             log.info("tray backend %s unavailable: %s", name, e)
             backends = tuple(b for b in backends if b != name)
     if not backends:
-        return None, "pystray could load neither its appindicator nor its gtk backend"
+        return None, _("pystray could load neither its appindicator nor its gtk backend")
     return backends, why
 
 
@@ -216,35 +231,38 @@ def tray_report() -> dict[str, Any]:
         report.update(protocol="native", backend="pystray default")
         return report
     if not display and not os.environ.get("WAYLAND_DISPLAY"):
-        report.update(protocol="none", advice="no graphical session here (DISPLAY and "
-                      "WAYLAND_DISPLAY are unset): start movebreak from your desktop session; "
-                      "meanwhile reminders are printed on the terminal")
+        report.update(protocol="none", advice=_(
+            "no graphical session here (DISPLAY and WAYLAND_DISPLAY are unset): start "
+            "movebreak from your desktop session; meanwhile reminders are printed on the "
+            "terminal"))
         return report
     sni, sni_why = _sni_watcher()
-    xembed, x_why = _xembed_host(display) if display else (False, "no X11 display (Wayland)")
+    xembed, x_why = _xembed_host(display) if display else \
+        (False, _("no X11 display (Wayland)"))
     backends, why = watch_mode()
     report.update(statusnotifier_watcher=sni_why, xembed_tray=x_why)
     if backends:
         backend = "appindicator" if sni and "appindicator" in backends else backends[-1]
         report["backend"] = backend
-        report["watching"] = "yes: the icon appears whenever a tray host comes (or comes back)"
+        report["watching"] = _("yes: the icon appears whenever a tray host comes (or comes "
+                               "back)")
     else:
-        report["backend"] = "xorg (no menu)" if xembed else "none"
-        report["watching"] = f"no ({why})"
+        report["backend"] = _("xorg (no menu)") if xembed else "none"
+        report["watching"] = _("no ({why})").format(why=why)
     if sni:
         report["protocol"] = "StatusNotifierItem (AppIndicator)"
     elif xembed:
-        report["protocol"] = "XEmbed system tray"
+        report["protocol"] = _("XEmbed system tray")
     else:
-        report["protocol"] = "none right now"
+        report["protocol"] = _("none right now")
         if "GNOME" in desktop.upper():
-            report["advice"] = (
+            report["advice"] = _(
                 "GNOME shows tray icons only with the AppIndicator extension: install "
                 "gnome-shell-extension-appindicator (Ubuntu has it on already) and turn it on "
                 "in the Extensions app. Until then movebreak works from its notifications and "
                 "the `movebreak status|snooze|pause` commands.")
         else:
-            report["advice"] = (
+            report["advice"] = _(
                 "no system tray on this desktop yet: add one to your panel (Xfce: Status Tray "
                 "plugin; KDE: System Tray; LXQt: Status Notifier). movebreak shows its icon as "
                 "soon as one appears; notifications and the CLI work meanwhile.")
@@ -268,12 +286,14 @@ class _View:
     pending_title: str | None
     snooze_label: str
     warnings: tuple[str, ...] = ()
+    language: str = ""  # the menu is rebuilt in the new language when the setting changes
 
 
 def _view(status: Status, now) -> _View:
     return _View(state=status.state, head=next_due_text(status, now), paused=status.paused,
                  pending_title=status.pending.title if status.pending else None,
-                 snooze_label=snooze_label(status.snooze_s), warnings=status.warnings)
+                 snooze_label=snooze_label(status.snooze_s), warnings=status.warnings,
+                 language=l10n.current())
 
 
 class Tray:
@@ -312,9 +332,12 @@ class Tray:
             self._make_icon(*_selected)
             if not getattr(self._icon, "HAS_MENU", True):
                 from movebreak.app import say
-                say(f"movebreak: tray backend '{self.backend}' has no menu (and ignores "
-                    "clicks); use `movebreak status|snooze|pause|resume|break|quit` instead. "
-                    "Install PyGObject (pip install 'movebreak[gtk]') for the menu.")
+                # TRANSLATORS: {backend} is a tray backend name (xorg).
+                say("movebreak: " + _(
+                    "tray backend '{backend}' has no menu (and ignores clicks); use "
+                    "`movebreak status|snooze|pause|resume|break|quit` instead. Install "
+                    "PyGObject (pip install 'movebreak[gtk]') for the menu.").format(
+                    backend=self.backend))
 
     def _make_icon(self, backend: str, module: Any) -> None:
         """Main thread: build the pystray icon of `backend` (not shown yet)."""
@@ -329,10 +352,10 @@ class Tray:
         if status_icon is not None:
             status_icon.set_has_tooltip(True)
             status_icon.connect("query-tooltip", self._on_query_tooltip)
-            status_icon.connect("notify::embedded", lambda *_: self._check_shown())
+            status_icon.connect("notify::embedded", lambda *_args: self._check_shown())
         indicator = getattr(self._icon, "_appindicator", None)
         if indicator is not None:
-            indicator.connect("connection-changed", lambda *_: self._check_shown())
+            indicator.connect("connection-changed", lambda *_args: self._check_shown())
 
     # -------------------------------------------------------------- lifecycle
     def run(self) -> None:
@@ -437,7 +460,7 @@ class Tray:
         if backend == "appindicator" and self._bus is not None and self._sni_signal is None:
             self._sni_signal = self._bus.signal_subscribe(
                 None, SNI_WATCHER, None, SNI_WATCHER_PATH, None,
-                _gio_flags_none(), lambda *_: self._check_shown())
+                _gio_flags_none(), lambda *_args: self._check_shown())
         log.info("tray: using the %s backend", backend)
         self._icon.run_detached(setup=self._setup)
         self._check_shown()
@@ -474,14 +497,14 @@ class Tray:
         status_icon = getattr(icon, "_status_icon", None)
         if status_icon is not None:
             if status_icon.is_embedded():
-                self._report(True, "XEmbed: icon embedded in the system tray")
+                self._report(True, _("XEmbed: icon embedded in the system tray"))
             else:
-                self._report(False, "waiting for a system tray (no XEmbed tray manager owns "
-                             "_NET_SYSTEM_TRAY_S0, and no StatusNotifier watcher is on the "
-                             "session bus)")
+                self._report(False, _("waiting for a system tray (no XEmbed tray manager owns "
+                                      "_NET_SYSTEM_TRAY_S0, and no StatusNotifier watcher is "
+                                      "on the session bus)"))
             return
         if self._bus is None or self._watcher_owner is None:
-            self._report(False, f"no StatusNotifier watcher ({SNI_WATCHER}) on the session bus")
+            self._report(False, _no_watcher())
             return
         from gi.repository import Gio, GLib
         self._bus.call(
@@ -495,14 +518,15 @@ class Tray:
         try:
             items = bus.call_finish(result).unpack()[0]
         except Exception as e:  # noqa: BLE001
-            self._report(False, f"the StatusNotifier watcher did not answer ({e})")
+            self._report(False, _("the StatusNotifier watcher did not answer ({error})").format(
+                error=e))
             return
         me = bus.get_unique_name() or ""
         # Xfce lists ":1.7/org/ayatana/...", GNOME's extension ":1.7@/org/ayatana/..."
         if any(item == me or item.startswith((me + "/", me + "@")) for item in items):
-            self._report(True, "StatusNotifierItem: registered with the watcher")
+            self._report(True, _("StatusNotifierItem: registered with the watcher"))
         else:
-            self._report(False, "StatusNotifierItem not (yet) registered with the watcher")
+            self._report(False, _("StatusNotifierItem not (yet) registered with the watcher"))
 
     def _report(self, shown: bool, detail: str) -> None:
         """GLib loop: hand a change of 'really shown' to the app's owner."""
@@ -615,38 +639,18 @@ class Tray:
         item, sep, menu = self._pystray.MenuItem, self._pystray.Menu.SEPARATOR, self._pystray.Menu
         v = self._view
         req = self._request
-        yield item(v.head, self._show_status, default=True, enabled=False)
-        for warning in v.warnings:  # what a tray-only user must know, above everything else
-            yield item(f"\u26a0 {warning}", None, enabled=False)
-        yield sep
-        if v.pending_title:
-            yield item(f"Waiting: {v.pending_title}", None, enabled=False)
-            yield item("Done", req("done"))
-            yield item(v.snooze_label, req("snooze"))
-            yield item("Skip", req("skip"))
-        else:
-            yield item(v.snooze_label, req("snooze"), enabled=not v.paused)
-        yield sep
-        yield item("Take a break now", menu(*[
-            item(k.title, req("break_now", kind)) for kind, k in KINDS.items()]))
-        if v.paused:
-            yield item("Resume", req("resume"))
-        else:
-            yield item("Pause", menu(
-                item("30 minutes", req("pause", 30 * 60)),
-                item("1 hour", req("pause", 3600)),
-                item("2 hours", req("pause", 2 * 3600)),
-                item("Until tomorrow", req("pause_until_tomorrow")),
-                item("Until resumed", req("pause", None)),
-            ))
-        yield sep
-        yield item("Settings...", req("settings"))
-        yield item("History...", req("history"))
-        yield item("Stretch routine...", req("routine"))
-        yield item("Tips...", req("tips"))
-        yield item("Safety info", req("safety"))
-        yield sep
-        yield item("Quit", req("quit"))
+        for e in menu_entries(v):
+            if e.label is None:
+                yield sep
+            elif e.action == "status":
+                yield item(e.label, self._show_status, default=True, enabled=False)
+            elif e.action is None:
+                yield item(e.label, None, enabled=False)
+            elif e.submenu:
+                yield item(e.label, menu(*[item(label, req(*request))
+                                           for label, request in e.submenu]))
+            else:
+                yield item(e.label, req(e.action, *e.args), enabled=e.enabled)
 
     def _request(self, action: str, *args: Any) -> Callable[[], None]:
         """A menu callback (GLib loop) that hands `action` to the app without waiting: the
@@ -659,7 +663,57 @@ class Tray:
         """GLib loop: the left-click status as a (pystray) notification."""
         lines = status_lines(self._status, self.app.clock())
         if getattr(self._icon, "HAS_NOTIFICATION", False):
-            self._icon.notify("\n".join(lines), "movebreak")
+            self._icon.notify("\n".join(lines), "movebreak")  # the app's name: never translated
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One tray menu line: `label` None is a separator; `action` a request for the app (with
+    `args`), "status" (the bold status line) or None (a line to read); `submenu` lists
+    (label, request) pairs, a request being the action and its args."""
+
+    label: str | None
+    action: str | None = None
+    args: tuple = ()
+    enabled: bool = True
+    submenu: tuple[tuple[str, tuple], ...] = ()
+
+
+def menu_entries(v: _View) -> list[MenuEntry]:
+    """The menu for a view, in the current language, as plain data (pure: tests read it)."""
+    sep = MenuEntry(None)
+    out = [MenuEntry(v.head, "status")]
+    # TRANSLATORS: a warning line at the top of the tray menu; {warning} says what is wrong.
+    out += [MenuEntry(_("\u26a0 {warning}").format(warning=w)) for w in v.warnings]
+    out.append(sep)
+    if v.pending_title:
+        # TRANSLATORS: the tray menu's line for the reminder waiting for an answer.
+        out.append(MenuEntry(_("Waiting: {title}").format(title=v.pending_title)))
+        out.append(MenuEntry(pgettext("button", "Done"), "done"))
+        out.append(MenuEntry(v.snooze_label, "snooze"))
+        out.append(MenuEntry(pgettext("button", "Skip"), "skip"))
+    else:
+        out.append(MenuEntry(v.snooze_label, "snooze", enabled=not v.paused))
+    out.append(sep)
+    out.append(MenuEntry(_("Take a break now"), "break_now", submenu=tuple(
+        (k.title, ("break_now", kind)) for kind, k in KINDS.items())))
+    if v.paused:
+        out.append(MenuEntry(_("Resume"), "resume"))
+    else:
+        out.append(MenuEntry(_("Pause"), "pause", submenu=(
+            (_("30 minutes"), ("pause", 30 * 60)),
+            (_("1 hour"), ("pause", 3600)),
+            (_("2 hours"), ("pause", 2 * 3600)),
+            (_("Until tomorrow"), ("pause_until_tomorrow",)),
+            (_("Until resumed"), ("pause", None)),
+        )))
+    out.append(sep)
+    out += [MenuEntry(_("Settings..."), "settings"), MenuEntry(_("History..."), "history"),
+            MenuEntry(_("Stretch routine..."), "routine"), MenuEntry(_("Tips..."), "tips"),
+            MenuEntry(_("Safety info"), "safety")]
+    out.append(sep)
+    out.append(MenuEntry(_("Quit"), "quit"))
+    return out
 
 
 def _gio_flags_none() -> Any:
@@ -687,4 +741,5 @@ def _tracking_subclass(icon_class: type, on_built: Callable[[Any], None]) -> typ
     return Icon
 
 
-__all__ = ["ICON_SIZE", "Tray", "chosen_backend", "tray_unavailable_reason"]
+__all__ = ["ICON_SIZE", "MenuEntry", "Tray", "chosen_backend", "menu_entries",
+           "tray_unavailable_reason"]

@@ -47,7 +47,9 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from movebreak.core.catalog import KINDS, Reminder, exercise_for, reminder_body
+from movebreak.core.durations import format_seconds
 from movebreak.core.events import EventType
+from movebreak.core.l10n import N_, _, pgettext
 from movebreak.core.settings import Settings
 from movebreak.core.status import HOLD_REASONS, KindStatus, PendingStatus, Status
 
@@ -69,12 +71,41 @@ REPORTED_HOLDS = ("dnd", "fullscreen", "locked")
 STATE_VERSION = 1
 
 
-class EngineError(ValueError):
+class _UserError(ValueError):
+    """An error the user reads (the CLI prints it, the app says it): `str()` is the message in
+    the language installed when it was raised; `english` is the same message in English, for
+    logs and history details. `message` is an `N_`-marked source text with str.format
+    fields, filled from `fields`."""
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        self.english = message.format(**fields)
+        super().__init__(_(message).format(**fields))
+
+
+class EngineError(_UserError):
     """A command that cannot apply now (e.g. Done with no reminder waiting)."""
 
 
-class StateError(ValueError):
+class StateError(_UserError):
     """Saved engine state that cannot be continued (corrupt, or saved in the future)."""
+
+
+#: How a reminder was answered -> why another answer is refused ({id}: the reminder's number;
+#: None: any other answer, {how} names it).
+_ANSWERED: dict[Any, str] = {
+    # TRANSLATORS: {id} is a reminder's number; it was already marked done.
+    EventType.DONE: N_("reminder {id} was already answered (done)"),
+    # TRANSLATORS: {id} is a reminder's number; it was already snoozed.
+    EventType.SNOOZED: N_("reminder {id} was already answered (snoozed)"),
+    # TRANSLATORS: {id} is a reminder's number; it was already skipped.
+    EventType.SKIPPED: N_("reminder {id} was already answered (skipped)"),
+    # TRANSLATORS: {id} is a reminder's number, {how} an event name (keep it).
+    None: N_("reminder {id} was already answered ({how})"),
+}
+
+# TRANSLATORS: about the timers saved by the last run: {what} names a field of the file
+# (keep it), {value} is its saved value.
+_NOT_A_TIME = N_("{what} is {value}, not a time")
 
 
 @dataclass
@@ -436,14 +467,15 @@ class Engine:
         p = self._pending
         if reminder_id is None or (p is not None and p.id == reminder_id):
             if p is None:
-                raise EngineError("no reminder is waiting for an answer")
+                raise EngineError(N_("no reminder is waiting for an answer"))
             return p, False
         if reminder_id in self._superseded:
             return self._superseded.pop(reminder_id), True
         how = self._answered.get(reminder_id)
         if how is not None:
-            raise EngineError(f"reminder {reminder_id} was already answered ({how})")
-        raise EngineError(f"reminder {reminder_id} is not waiting for an answer")
+            raise EngineError(_ANSWERED.get(how, _ANSWERED[None]), id=reminder_id, how=how)
+        # TRANSLATORS: {id} is a reminder's number.
+        raise EngineError(N_("reminder {id} is not waiting for an answer"), id=reminder_id)
 
     def _answer(self, now: datetime, reminder_id: int | None, how: EventType) -> list[Event]:
         """Done or Skip: restart that kind's interval from now and record the answer."""
@@ -473,7 +505,7 @@ class Engine:
         waiting, push the next one (or `kind`'s) back by `seconds`."""
         secs = self.settings.snooze_s if seconds is None else seconds
         if secs <= 0:
-            raise EngineError("snooze length must be positive")
+            raise EngineError(N_("snooze length must be positive"))
         p = self._pending
         if reminder_id is not None or (p is not None and (kind is None or p.kind == kind)):
             r, replaced = self._target(reminder_id)
@@ -492,10 +524,11 @@ class Engine:
         if kind is None:
             nxt = self.next_reminder()
             if nxt is None:
-                raise EngineError("no reminder is enabled")
+                raise EngineError(N_("no reminder is enabled"))
             kind = nxt[0]
         if kind not in self._states:
-            raise EngineError(f"reminder kind '{kind}' is not enabled")
+            # TRANSLATORS: {kind} is a reminder kind's id as typed (move, posture...).
+            raise EngineError(N_("reminder kind '{kind}' is not enabled"), kind=kind)
         st = self._states[kind]
         st.due = max(st.due, now) + _s(secs)
         st.late_by_user = True
@@ -508,7 +541,9 @@ class Engine:
             nxt = self.next_reminder()
             kind = nxt[0] if nxt else "move"
         if kind not in KINDS:
-            raise EngineError(f"unknown reminder kind '{kind}' (one of: {', '.join(KINDS)})")
+            # TRANSLATORS: {kind} is what was typed, {kinds} the reminder kind ids (keep them).
+            raise EngineError(N_("unknown reminder kind '{kind}' (one of: {kinds})"), kind=kind,
+                              kinds=", ".join(KINDS))
         return self._show(kind, now, manual=True)
 
     def pause(self, now: datetime, seconds: float | None = None,
@@ -516,7 +551,7 @@ class Engine:
         """Hold all reminders for `seconds`, until `until`, or (both None) until resumed."""
         if seconds is not None:
             if seconds <= 0:
-                raise EngineError("pause length must be positive")
+                raise EngineError(N_("pause length must be positive"))
             until = now + _s(seconds)
         if until is not None:
             _check_aware(until)
@@ -534,7 +569,7 @@ class Engine:
         day = local.date() + timedelta(days=1)
         wh = self.settings.working_hours
         start = wh[0] if wh else time(0, 0)
-        for _ in range(8):
+        for _unused in range(8):
             if wh is None or day.weekday() in self.settings.working_days:
                 break
             day += timedelta(days=1)
@@ -598,8 +633,10 @@ class Engine:
         saved_at = saved["saved_at"]
         ahead = (saved_at - now).total_seconds()
         if ahead > BACKWARD_TOLERANCE_S:
-            raise StateError(f"it was saved {_ago(ahead)} in the future ({saved_at.isoformat()}); "
-                             "was the clock set back?")
+            # TRANSLATORS: about the timers saved by the last run: {ago} is a length of time
+            # ("5 min 3 s"), {when} the date and time saved, as ISO text.
+            raise StateError(N_("it was saved {ago} in the future ({when}); was the clock set "
+                                "back?"), ago=_ago(ahead), when=saved_at.isoformat())
         for kind, k in saved["kinds"].items():
             if kind not in self._states:
                 continue  # switched off since
@@ -628,7 +665,7 @@ class Engine:
     def _hours_started(self, after: datetime, until: datetime) -> bool:
         """Whether working hours started in (after, until]."""
         t = after
-        for _ in range(32):
+        for _unused in range(32):
             edge = self._next_hours_edge(t)
             if edge is None or edge > until:
                 return False
@@ -687,9 +724,14 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def _ago(seconds: float) -> str:
+    """A length of time for people ("1 h 5 min", "2 min 5 s", "45 s")."""
     s = int(seconds)
-    return f"{s // 3600} h {s % 3600 // 60} min" if s >= 3600 else \
-        f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+    if s >= 3600:
+        return pgettext("duration", "{h} h {min} min").format(h=s // 3600, min=s % 3600 // 60)
+    if s >= 60:
+        # TRANSLATORS: a length in minutes and seconds, abbreviated ("2 min 5 s").
+        return pgettext("duration", "{min} min {s} s").format(min=s // 60, s=s % 60)
+    return format_seconds(s)
 
 
 def _when(value: Any, what: str, optional: bool = False) -> datetime | None:
@@ -697,42 +739,61 @@ def _when(value: Any, what: str, optional: bool = False) -> datetime | None:
     if value is None and optional:
         return None
     if not isinstance(value, str):
-        raise StateError(f"{what} is {value!r}, not a time")
+        raise StateError(_NOT_A_TIME, what=what, value=repr(value))
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise StateError(f"{what} is {value!r}, not a time") from None
+        raise StateError(_NOT_A_TIME, what=what, value=repr(value)) from None
     if t.tzinfo is None or t.utcoffset() is None:
-        raise StateError(f"{what} {value!r} has no time zone")
+        # TRANSLATORS: about the timers saved by the last run: {what} names a field of the
+        # file (keep it), {value} is its saved text.
+        raise StateError(N_("{what} {value} has no time zone"), what=what, value=repr(value))
     return t
 
 
 def _parse_state(state: Any) -> dict[str, Any]:
     """Saved state checked and converted, or StateError naming the first problem."""
     if not isinstance(state, dict):
-        raise StateError("it is not a table of timers")
+        # TRANSLATORS: about the timers saved by the last run.
+        raise StateError(N_("it is not a table of timers"))
     if state.get("version") != STATE_VERSION:
-        raise StateError(f"version {state.get('version')!r} is not {STATE_VERSION}")
+        # TRANSLATORS: about the timers saved by the last run: {value} is the saved version,
+        # {expected} the version this movebreak reads.
+        raise StateError(N_("version {value} is not {expected}"),
+                         value=repr(state.get("version")), expected=STATE_VERSION)
     kinds = state.get("kinds")
     if not isinstance(kinds, dict):
-        raise StateError("kinds is missing")
+        # TRANSLATORS: about the timers saved by the last run: "kinds" is a field name (keep
+        # it).
+        raise StateError(N_("kinds is missing"))
     out: dict[str, Any] = {"saved_at": _when(state.get("saved_at"), "saved_at"), "kinds": {}}
     for kind, k in kinds.items():
         if kind not in KINDS or not isinstance(k, dict):
-            raise StateError(f"kinds.{kind} is not a reminder kind's timer")
+            # TRANSLATORS: about the timers saved by the last run: "kinds.{kind}" is a field
+            # name (keep it).
+            raise StateError(N_("kinds.{kind} is not a reminder kind's timer"), kind=kind)
         rotation, interval = k.get("rotation"), k.get("interval_s")
         for name, value in (("rotation", rotation), ("interval_s", interval)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise StateError(f"kinds.{kind}.{name} is {value!r}, not a whole number")
+                # TRANSLATORS: about the timers saved by the last run: "kinds.{kind}.{name}" is
+                # a field name (keep it), {value} its saved value.
+                raise StateError(N_("kinds.{kind}.{name} is {value}, not a whole number"),
+                                 kind=kind, name=name, value=repr(value))
         anchor = _when(k.get("anchor"), f"kinds.{kind}.anchor")
         due = _when(k.get("due"), f"kinds.{kind}.due")
         assert anchor is not None and due is not None
         if not timedelta(0) <= due - anchor <= timedelta(days=7):
-            raise StateError(f"kinds.{kind}: due {due.isoformat()} does not follow its anchor")
+            # TRANSLATORS: about the timers saved by the last run: "kinds.{kind}" is a field
+            # name (keep it), {due} a saved date and time (ISO text).
+            raise StateError(N_("kinds.{kind}: due {due} does not follow its anchor"),
+                             kind=kind, due=due.isoformat())
         out["kinds"][kind] = {"anchor": anchor, "due": due, "rotation": rotation,
                               "interval_s": interval, "snoozed": k.get("snoozed") is True}
     if not isinstance(state.get("paused"), bool):
-        raise StateError(f"paused is {state.get('paused')!r}, not true or false")
+        # TRANSLATORS: about the timers saved by the last run: "paused" is a field name, true
+        # and false its values (keep them); {value} is what was saved.
+        raise StateError(N_("paused is {value}, not true or false"),
+                         value=repr(state.get("paused")))
     out["paused"] = state["paused"]
     out["paused_until"] = _when(state.get("paused_until"), "paused_until", optional=True)
     out["away_since"] = _when(state.get("away_since"), "away_since", optional=True)

@@ -82,10 +82,26 @@ def _base(code: str) -> str:
     return "" if code in ("C", "POSIX") else code
 
 
+def _desktop_env() -> dict[str, str]:
+    return {v: os.environ[v] for v in (*_ENV_VARS, "LC_TIME") if os.environ.get(v)}
+
+
+#: The desktop's locale variables as this process found them (`install` later sets LANGUAGE
+#: for the stdlib's lookups; "auto" must keep following the desktop, not our own choice).
+_DESKTOP: dict[str, str] = _desktop_env()
+
+
+def reread_desktop_env() -> None:
+    """Take the locale variables from os.environ again (tests that change them)."""
+    global _DESKTOP
+    _DESKTOP = _desktop_env()
+
+
 def locale_from_env(environ: dict[str, str] | None = None) -> list[str]:
     """The locales the environment asks for, in order of preference (GNU gettext's rules:
-    LANGUAGE may list several, separated by ':'; the first set variable wins)."""
-    env = os.environ if environ is None else environ
+    LANGUAGE may list several, separated by ':'; the first set variable wins). Default: the
+    desktop's variables as the process started."""
+    env = _DESKTOP if environ is None else environ
     for var in _ENV_VARS:
         value = env.get(var, "").strip()
         if value:
@@ -96,24 +112,30 @@ def locale_from_env(environ: dict[str, str] | None = None) -> list[str]:
 
 def resolve(setting: str = "auto", environ: dict[str, str] | None = None) -> tuple[str, str]:
     """(language, locale) for a `general.language` setting: the first requested language
-    that has a catalog (or English), and the locale its times follow ("de_AT" when the
-    desktop says so and the language matches, the bare language otherwise; "" for C)."""
+    that has a catalog (or English), and the locale its times follow: the desktop's own
+    (LC_ALL, LC_TIME, LANG: "de_AT") when its language matches, else the bare language; for
+    English texts under "auto", the desktop's locale whatever it is; "" = C/POSIX."""
+    env = _DESKTOP if environ is None else environ
+    auto = setting in ("", "auto")
     langs = available()
-    env_locales = locale_from_env(environ)
-    wanted = env_locales if setting in ("", "auto") else [setting]
-    for loc in wanted:
-        lang = loc.split("_")[0].lower()
-        if lang in langs:
-            full = next((e for e in env_locales if e.split("_")[0].lower() == lang), lang)
-            return lang, full
-    # Nothing we have: English texts, with the desktop's own locale for times.
-    return SOURCE_LANGUAGE, next(iter(env_locales), "") if setting in ("", "auto") else ""
+    wanted = locale_from_env(env) if auto else [setting]
+    lang = next((w.split("_")[0].lower() for w in wanted
+                 if w.split("_")[0].lower() in langs), SOURCE_LANGUAGE)
+    regional = [b for b in (_base(env.get(v, "")) for v in ("LC_ALL", "LC_TIME", "LANG")) if b]
+    full = next((r for r in regional if r.split("_")[0].lower() == lang), None)
+    if full is not None:
+        return lang, full
+    if lang != SOURCE_LANGUAGE:
+        return lang, lang
+    # English texts: an English-speaking or unknown desktop keeps its own time formats.
+    return lang, (next(iter(regional), "") if auto else "")
 
 
 def install(setting: str = "auto", environ: dict[str, str] | None = None) -> str:
     """Choose the language for this process (see the module text); returns its code. Called
     by the composition roots (CLI, app, windows) before any text is built, and again by the
-    app's owner thread when the setting changes."""
+    app's owner thread when the setting changes. `environ` (tests) replaces the desktop's
+    variables and leaves os.environ alone."""
     global _translation, _current, _locale
     lang, loc = resolve(setting, environ)
     if lang == SOURCE_LANGUAGE:
@@ -121,11 +143,12 @@ def install(setting: str = "auto", environ: dict[str, str] | None = None) -> str
     else:
         trans = _gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang], fallback=True)
     _translation, _current, _locale = trans, lang, loc
-    # The stdlib (argparse) looks its texts up in the global domain by the environment.
+    # The stdlib (argparse) looks its texts up in the global domain by the environment;
+    # windows started from here inherit the same choice.
     _gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     _gettext.textdomain(DOMAIN)
     if environ is None:
-        os.environ["LANGUAGE"] = lang if lang != SOURCE_LANGUAGE else "en"
+        os.environ["LANGUAGE"] = lang
     return lang
 
 

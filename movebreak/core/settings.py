@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import KIND_IDS, KINDS
-from .durations import DurationError, format_duration, parse_duration
-from .l10n import LANGUAGE_NAMES
+from .durations import NEEDS_UNIT, DurationError, format_duration, format_seconds, parse_duration
+from .l10n import LANGUAGE_NAMES, _, ngettext
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -235,25 +235,57 @@ class ParsedConfig:
 
 
 # --------------------------------------------------------------------------- field specs
+#
+# Every text here is shown to the user, so it is translated when a problem is built, never
+# at import: `_Spec.allowed` / `form_allowed` are callables, hints are built while parsing.
+# Config syntax (keys, TOML values such as true, "theme", "10m", "09:00-17:30", the day names
+# mon..sun) goes into the translated sentences as placeholders and stays untranslated.
 
 
 class _Bad(Exception):
-    """A value was rejected; `hint` is an optional specific reason."""
+    """A value was rejected; `hint` is an optional specific reason (translated).
+    `toml_only`: the hint is about writing TOML (quotes), which the settings form leaves out."""
 
-    def __init__(self, hint: str | None = None) -> None:
+    def __init__(self, hint: str | None = None, toml_only: bool = False) -> None:
         super().__init__(hint)
         self.hint = hint
+        self.toml_only = toml_only
 
 
 @dataclass(frozen=True)
 class _Spec:
-    allowed: str
-    example: str | None
+    allowed: Callable[[], str]  # the allowed values in words (installed language)
+    example: str | None  # an example value as TOML writes it (never translated)
     parse: Callable[[object], Any]  # TOML value -> model value, raises _Bad
     dump: Callable[[Any], Any]  # model value -> TOML value
-    human: Callable[[Any], str]  # model value -> text after "keeping"
+    human: Callable[[Any], str]  # model value -> text after "keeping" (installed language)
     from_text: Callable[[str], object]  # form text -> TOML-like value for `parse`
-    form_allowed: str | None = None  # wording for the settings form, if not `allowed`
+    form_allowed: Callable[[], str] | None = None  # the settings form's wording, if not allowed
+
+
+def _or(items: list[str] | tuple[str, ...]) -> str:
+    """Choices as the installed language lists them: "a, b or c"."""
+    if len(items) < 2:
+        return "".join(items)
+    # TRANSLATORS: the end of a list of choices: {items} are the first ones, separated by
+    # commas ("30 s, 45 s"), {last} is the last one ("60 s").
+    return _("{items} or {last}").format(items=", ".join(items[:-1]), last=items[-1])
+
+
+def _add_quotes(example: str) -> _Bad:
+    # TRANSLATORS: a number was written where the config file needs a quoted duration;
+    # {example} is that duration as config syntax ("25m", with the quotes): keep it.
+    return _Bad(_("add a unit and quotes, e.g. {example}").format(example=json.dumps(example)),
+                toml_only=True)
+
+
+def _without_quotes(value: str) -> _Bad:
+    # TRANSLATORS: {value} is a config value (true, false, 2) that was written in quotes.
+    return _Bad(_("write {value} without quotes").format(value=value), toml_only=True)
+
+
+#: DurationError codes whose reason helps more than the plain range.
+_DURATION_HINTS = frozenset({NEEDS_UNIT, "negative", "fraction", "empty"})
 
 
 def _duration_spec(lo: int, hi: int, example: str) -> _Spec:
@@ -261,25 +293,32 @@ def _duration_spec(lo: int, hi: int, example: str) -> _Spec:
         if isinstance(value, bool):
             raise _Bad(None)
         if isinstance(value, (int, float)):
-            raise _Bad(f'add a unit and quotes, e.g. "{format_duration(60 * value)}"'
-                       if isinstance(value, int) and value >= 0 else None)
+            if isinstance(value, int) and value >= 0:
+                raise _add_quotes(format_duration(60 * value))
+            raise _Bad(None)
         if not isinstance(value, str):
             raise _Bad(None)
         try:
             seconds = parse_duration(value)
         except DurationError as exc:
-            hint = exc.reason
-            if not hint.startswith(("add a unit", "negative", "fractions", "it is empty")):
-                hint = None
-            raise _Bad(hint) from None
+            raise _Bad(exc.reason if exc.code in _DURATION_HINTS else None) from None
         if seconds < lo:
-            raise _Bad(f"{format_duration(seconds)} is shorter than {format_duration(lo)}")
+            # TRANSLATORS: {value} and {min} are durations as config syntax ("5s", "10s").
+            raise _Bad(_("{value} is shorter than {min}").format(
+                value=format_duration(seconds), min=format_duration(lo)))
         if seconds > hi:
-            raise _Bad(f"{format_duration(seconds)} is longer than {format_duration(hi)}")
+            # TRANSLATORS: {value} and {max} are durations as config syntax ("3h", "2h").
+            raise _Bad(_("{value} is longer than {max}").format(
+                value=format_duration(seconds), max=format_duration(hi)))
         return seconds
 
+    def allowed() -> str:
+        # TRANSLATORS: {min} and {max} are durations as config syntax ("10s", "24h").
+        return _("a duration from {min} to {max}").format(min=format_duration(lo),
+                                                         max=format_duration(hi))
+
     return _Spec(
-        allowed=f"a duration from {format_duration(lo)} to {format_duration(hi)}",
+        allowed=allowed,
         example=json.dumps(example),
         parse=parse,
         dump=format_duration,
@@ -298,11 +337,13 @@ def _parse_bool(value: object) -> bool:
     if isinstance(value, str):
         word = value.strip().lower()
         if word in _TRUE_WORDS:
-            raise _Bad("write true without quotes")
+            raise _without_quotes("true")
         if word in _FALSE_WORDS:
-            raise _Bad("write false without quotes")
+            raise _without_quotes("false")
     if isinstance(value, int) and value in (0, 1):
-        raise _Bad(f"write {'true' if value else 'false'}, not a number")
+        # TRANSLATORS: {value} is the config value true or false (keep it); a number was
+        # written instead.
+        raise _Bad(_("write {value}, not a number").format(value="true" if value else "false"))
     raise _Bad(None)
 
 
@@ -316,13 +357,15 @@ def _bool_from_text(text: str) -> object:
 
 
 _BOOL = _Spec(
-    allowed="true or false (a TOML boolean, not a string)",
+    # TRANSLATORS: {true} and {false} are the config values true and false (keep them).
+    allowed=lambda: _("{true} or {false} (a TOML boolean, not a string)").format(
+        true="true", false="false"),
     example=None,
     parse=_parse_bool,
     dump=lambda v: bool(v),
     human=lambda v: "true" if v else "false",
     from_text=_bool_from_text,
-    form_allowed="true or false",
+    form_allowed=lambda: _or(("true", "false")),
 )
 
 _HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*")
@@ -340,10 +383,10 @@ def _parse_hours(value: object) -> tuple[dt.time, dt.time] | None:
         raise _Bad(None)
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
-        raise _Bad("hours go from 00 to 23 and minutes from 00 to 59")
+        raise _Bad(_("hours go from 00 to 23 and minutes from 00 to 59"))
     start, end = dt.time(h1, m1), dt.time(h2, m2)
     if start >= end:
-        raise _Bad("the start must be before the end (overnight ranges are not supported)")
+        raise _Bad(_("the start must be before the end (overnight ranges are not supported)"))
     return start, end
 
 
@@ -354,23 +397,26 @@ def _dump_hours(value: tuple[dt.time, dt.time] | None) -> str | None:
 
 
 _HOURS = _Spec(
-    allowed='a time range "HH:MM-HH:MM" (24-hour clock, start before end), '
-    "or leave it out for reminders all day",
+    # TRANSLATORS: {format} is the config syntax "HH:MM-HH:MM" (keep it).
+    allowed=lambda: _("a time range {format} (24-hour clock, start before end), or leave it "
+                      "out for reminders all day").format(format='"HH:MM-HH:MM"'),
     example='"09:00-17:30"',
     parse=_parse_hours,
     dump=_dump_hours,
-    human=lambda v: "no working hours" if v is None else _dump_hours(v),
+    human=lambda v: _("no working hours") if v is None else _dump_hours(v),
     from_text=lambda text: text,
 )
 
 
 def _parse_days(value: object) -> frozenset[int]:
     if isinstance(value, str):
-        raise _Bad('write a list in brackets, e.g. ["mon", "tue"]')
+        # TRANSLATORS: {example} is a TOML list of day names as config syntax (keep it).
+        raise _Bad(_("write a list in brackets, e.g. {example}").format(
+            example='["mon", "tue"]'))
     if not isinstance(value, list):
         raise _Bad(None)
     if not value:
-        raise _Bad("the list is empty")
+        raise _Bad(_("the list is empty"))
     days = set()
     for item in value:
         name = item.strip().lower() if isinstance(item, str) else None
@@ -379,7 +425,8 @@ def _parse_days(value: object) -> frozenset[int]:
         elif name in _FULL_DAY_NAMES:
             days.add(_FULL_DAY_NAMES.index(name))
         else:
-            raise _Bad(f"{_show(item)} is not a day name")
+            # TRANSLATORS: {value} is what was written where a day name (mon..sun) belongs.
+            raise _Bad(_("{value} is not a day name").format(value=_show(item)))
     return frozenset(days)
 
 
@@ -388,14 +435,19 @@ def _dump_days(value: frozenset[int]) -> list[str]:
 
 
 _DAYS = _Spec(
-    allowed=f"a non-empty list of day names from {', '.join(DAY_NAMES)}",
+    # TRANSLATORS: {days} are the config day names "mon, tue, ..., sun" (keep them).
+    allowed=lambda: _("a non-empty list of day names from {days}").format(
+        days=", ".join(DAY_NAMES)),
     example='["mon", "tue", "wed", "thu", "fri"]',
     parse=_parse_days,
     dump=_dump_days,
     human=lambda v: json.dumps(_dump_days(v)).replace('","', '", "'),
     from_text=lambda text: [p for p in re.split(r"[\s,;]+", text.strip()) if p],
-    form_allowed=f"day names from {', '.join(DAY_NAMES)}, separated by commas (at least one)",
+    # TRANSLATORS: {days} are the config day names "mon, tue, ..., sun" (keep them).
+    form_allowed=lambda: _("day names from {days}, separated by commas (at least one)").format(
+        days=", ".join(DAY_NAMES)),
 )
+
 
 def _parse_keep_days(value: object) -> int | None:
     lo, hi = KEEP_HISTORY_DAYS_RANGE
@@ -403,13 +455,17 @@ def _parse_keep_days(value: object) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        raise _Bad("write the number without quotes" if text.isdigit() else None)
+        if text.isdigit():
+            raise _Bad(_("write the number without quotes"), toml_only=True)
+        raise _Bad(None)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Bad(None)
     if value < lo:
-        raise _Bad(f"{value} is fewer than {lo}")
+        # TRANSLATORS: days of history to keep: {value} was written, {min} is the least.
+        raise _Bad(_("{value} is fewer than {min}").format(value=value, min=lo))
     if value > hi:
-        raise _Bad(f"{value} is more than {hi}")
+        # TRANSLATORS: days of history to keep: {value} was written, {max} is the most.
+        raise _Bad(_("{value} is more than {max}").format(value=value, max=hi))
     return value
 
 
@@ -420,17 +476,27 @@ def _keep_days_from_text(text: str) -> object:
     return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
 
 
+def _keep_days_human(value: int | None) -> str:
+    if value is None:
+        # TRANSLATORS: what is kept when no history limit is set ("keeping every event").
+        return _("every event")
+    return ngettext("{n} day", "{n} days", value).format(n=value)
+
+
 _KEEP_DAYS = _Spec(
-    allowed=f"a whole number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
-            f"{KEEP_HISTORY_DAYS_RANGE[1]}, or leave it out to keep every event",
+    allowed=lambda: _("a whole number of days from {min} to {max}, or leave it out to keep "
+                      "every event").format(min=KEEP_HISTORY_DAYS_RANGE[0],
+                                            max=KEEP_HISTORY_DAYS_RANGE[1]),
     example="365",
     parse=_parse_keep_days,
     dump=lambda v: v,
-    human=lambda v: "every event" if v is None else f"{v} days",
+    human=_keep_days_human,
     from_text=_keep_days_from_text,
-    form_allowed=f"a number of days from {KEEP_HISTORY_DAYS_RANGE[0]} to "
-                 f"{KEEP_HISTORY_DAYS_RANGE[1]}, or empty to keep everything",
+    form_allowed=lambda: _("a number of days from {min} to {max}, or empty to keep "
+                           "everything").format(min=KEEP_HISTORY_DAYS_RANGE[0],
+                                                max=KEEP_HISTORY_DAYS_RANGE[1]),
 )
+
 
 def _parse_sound(value: object) -> str:
     if isinstance(value, bool):  # the old on/off setting: true plays the theme's sound
@@ -440,22 +506,28 @@ def _parse_sound(value: object) -> str:
         if word in SOUND_CHOICES:
             return word
         if word in _TRUE_WORDS:
-            raise _Bad('write "theme" or "chime" for a sound')
+            # TRANSLATORS: {theme} and {chime} are config values with their quotes (keep them).
+            raise _Bad(_("write {theme} or {chime} for a sound").format(theme='"theme"',
+                                                                        chime='"chime"'))
         if word in _FALSE_WORDS:
-            raise _Bad('write "off" for no sound')
+            # TRANSLATORS: {off} is a config value with its quotes (keep it).
+            raise _Bad(_("write {off} for no sound").format(off='"off"'))
     raise _Bad(None)
 
 
 _SOUND = _Spec(
-    allowed="one of " + ", ".join(f'"{c}"' for c in SOUND_CHOICES)
-            + ' (true, as in older files, means "theme")',
+    # TRANSLATORS: {choices} are the quoted config values ("off", "theme", "chime"), {true}
+    # and {theme} config values (keep them all).
+    allowed=lambda: _("one of {choices} ({true}, as in older files, means {theme})").format(
+        choices=", ".join(f'"{c}"' for c in SOUND_CHOICES), true="true", theme='"theme"'),
     example='"theme"',
     parse=_parse_sound,
     dump=str,
     human=lambda v: f'"{v}"',
     from_text=lambda text: text,
-    form_allowed=", ".join(SOUND_CHOICES[:-1]) + f" or {SOUND_CHOICES[-1]}",
+    form_allowed=lambda: _or(SOUND_CHOICES),
 )
+
 
 def _parse_language(value: object) -> str:
     if not isinstance(value, str):
@@ -469,14 +541,18 @@ def _parse_language(value: object) -> str:
 
 
 _LANGUAGE = _Spec(
-    allowed='"auto" (the desktop\'s language) or one of '
-            + ", ".join(f'"{c}"' for c in LANGUAGE_CHOICES[1:]),
+    # TRANSLATORS: {auto} is the config value "auto", {codes} the quoted language codes
+    # ("en", "es", "de"): keep them.
+    allowed=lambda: _("{auto} (the desktop's language) or one of {codes}").format(
+        auto='"auto"', codes=", ".join(f'"{c}"' for c in LANGUAGE_CHOICES[1:])),
     example='"auto"',
     parse=_parse_language,
     dump=str,
     human=lambda v: f'"{v}"',
     from_text=lambda text: text,
-    form_allowed="auto or " + ", ".join(LANGUAGE_CHOICES[1:]),
+    # TRANSLATORS: {auto} is the setting value auto, {codes} the language codes "en, es, de".
+    form_allowed=lambda: _("{auto} or {codes}").format(auto="auto",
+                                                       codes=", ".join(LANGUAGE_CHOICES[1:])),
 )
 
 #: [general] key -> (Settings attribute, spec)
@@ -493,9 +569,12 @@ _GENERAL: dict[str, tuple[str, _Spec]] = {
     "language": ("language", _LANGUAGE),
 }
 
+
 def _parse_hold(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise _Bad(f'add a unit and quotes, e.g. "{value}s"' if value in HOLD_CHOICES else None)
+        if value in HOLD_CHOICES:
+            raise _add_quotes(f"{value}s")
+        raise _Bad(None)
     if not isinstance(value, str):
         raise _Bad(None)
     try:
@@ -508,13 +587,15 @@ def _parse_hold(value: object) -> int:
 
 
 _HOLD = _Spec(
-    allowed="one of " + ", ".join(f'"{n}s"' for n in HOLD_CHOICES),
+    # TRANSLATORS: {choices} are quoted config values ("30s", "45s", "60s"): keep them.
+    allowed=lambda: _("one of {choices}").format(
+        choices=", ".join(f'"{n}s"' for n in HOLD_CHOICES)),
     example='"45s"',
     parse=_parse_hold,
     dump=lambda v: f"{v}s",
     human=lambda v: f"{v}s",
     from_text=lambda text: text,
-    form_allowed=", ".join(f"{n} s" for n in HOLD_CHOICES[:-1]) + f" or {HOLD_CHOICES[-1]} s",
+    form_allowed=lambda: _or([format_seconds(n) for n in HOLD_CHOICES]),
 )
 
 
@@ -522,7 +603,7 @@ def _parse_rounds(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value in ROUNDS_CHOICES:
         return value
     if isinstance(value, str) and value.strip() in {str(n) for n in ROUNDS_CHOICES}:
-        raise _Bad(f"write {value.strip()} without quotes")
+        raise _without_quotes(value.strip())
     raise _Bad(None)
 
 
@@ -531,13 +612,15 @@ def _rounds_from_text(text: str) -> object:
 
 
 _ROUNDS = _Spec(
-    allowed=" or ".join(str(n) for n in ROUNDS_CHOICES) + " (times each side, a number)",
+    # TRANSLATORS: {choices} are the allowed numbers ("1 or 2") of times each side.
+    allowed=lambda: _("{choices} (times each side, a number)").format(
+        choices=_or([str(n) for n in ROUNDS_CHOICES])),
     example=None,
     parse=_parse_rounds,
     dump=int,
     human=str,
     from_text=_rounds_from_text,
-    form_allowed=" or ".join(str(n) for n in ROUNDS_CHOICES),
+    form_allowed=lambda: _or([str(n) for n in ROUNDS_CHOICES]),
 )
 
 #: [routine] key -> (Settings attribute, spec)
@@ -590,23 +673,61 @@ def _dotted(parts: list[str]) -> str:
 
 
 def _invalid(key: str, value: object, spec: _Spec, hint: str | None, kept: str) -> Problem:
-    example = f" (e.g. {spec.example})" if spec.example else ""
-    reason = f"{hint}; " if hint else ""
-    message = (f"{key} = {_show(value)} is not valid: {reason}expected {spec.allowed}"
-               f"{example}; keeping {kept}")
-    return Problem(key, value, spec.allowed, message, "error")
+    allowed = spec.allowed()
+    if hint and spec.example:
+        # TRANSLATORS: "{key} = {value}" is a setting as the config file writes it (keep it);
+        # {reason} says what is wrong; {allowed} describes the allowed values; {example} is an
+        # example value as config syntax; {kept} is the value used instead.
+        message = _("{key} = {value} is not valid: {reason}; expected {allowed} "
+                    "(e.g. {example}); keeping {kept}")
+    elif hint:
+        # TRANSLATORS: "{key} = {value}" is config syntax (keep it); {reason} says what is
+        # wrong; {allowed} describes the allowed values; {kept} is the value used instead.
+        message = _("{key} = {value} is not valid: {reason}; expected {allowed}; keeping {kept}")
+    elif spec.example:
+        # TRANSLATORS: "{key} = {value}" is config syntax (keep it); {allowed} describes the
+        # allowed values; {example} is config syntax; {kept} is the value used instead.
+        message = _("{key} = {value} is not valid: expected {allowed} (e.g. {example}); "
+                    "keeping {kept}")
+    else:
+        # TRANSLATORS: "{key} = {value}" is config syntax (keep it); {allowed} describes the
+        # allowed values; {kept} is the value used instead.
+        message = _("{key} = {value} is not valid: expected {allowed}; keeping {kept}")
+    message = message.format(key=key, value=_show(value), reason=hint, allowed=allowed,
+                             example=spec.example, kept=kept)
+    return Problem(key, value, allowed, message, "error")
 
 
-def _unknown(key: str, value: object, known: list[str], what: str) -> Problem:
-    allowed = f"one of: {', '.join(known)}"
-    message = f"{key} is not a known {what}; it is kept in the file but ignored ({allowed})"
-    return Problem(key, value, allowed, message, "warning")
+def _unknown(key: str, value: object, known: list[str], table: str | None = None,
+             kind: bool = False) -> Problem:
+    """An unknown setting (in `table`, or at the top) or, with `kind`, reminder kind."""
+    # TRANSLATORS: {names} are the known config names (keep them).
+    allowed = _("one of: {names}").format(names=", ".join(known))
+    if kind:
+        # TRANSLATORS: {key} is a config key as written in the file; {allowed} is "one of: ..."
+        # with the known names.
+        message = _("{key} is not a known reminder kind; it is kept in the file but ignored "
+                    "({allowed})")
+    elif table is not None:
+        # TRANSLATORS: {key} is a config key, [{table}] a config table (keep them); {allowed}
+        # is "one of: ..." with the known names.
+        message = _("{key} is not a known setting in [{table}]; it is kept in the file but "
+                    "ignored ({allowed})")
+    else:
+        # TRANSLATORS: {key} is a config key (keep it); {allowed} is "one of: ..." with the
+        # known names.
+        message = _("{key} is not a known setting; it is kept in the file but ignored "
+                    "({allowed})")
+    return Problem(key, value, allowed,
+                   message.format(key=key, table=table, allowed=allowed), "warning")
 
 
 def _not_table(key: str, value: object) -> Problem:
-    allowed = f"a table [{key}]"
-    message = (f"{key} = {_show(value)} is not valid: expected {allowed}; "
-               "keeping the current values")
+    # TRANSLATORS: "[{table}]" is a config table as the file writes it (keep it).
+    allowed = _("a table [{table}]").format(table=key)
+    # TRANSLATORS: "{key} = {value}" is config syntax (keep it); {allowed} is "a table [...]".
+    message = _("{key} = {value} is not valid: expected {allowed}; keeping the current "
+                "values").format(key=key, value=_show(value), allowed=allowed)
     return Problem(key, value, allowed, message, "error")
 
 
@@ -630,10 +751,11 @@ def migrate(data: Mapping) -> tuple[dict, list[str]]:
     if not _valid_version(version):
         return out, notes
     if version > SCHEMA_VERSION:
-        notes.append(
-            f"schema_version = {version} is newer than this movebreak understands "
-            f"({SCHEMA_VERSION}); reading the settings it knows and keeping the rest"
-        )
+        # TRANSLATORS: "schema_version = {version}" is config syntax; {current} the version
+        # this movebreak writes.
+        notes.append(_("schema_version = {version} is newer than this movebreak understands "
+                       "({current}); reading the settings it knows and keeping the "
+                       "rest").format(version=version, current=SCHEMA_VERSION))
         return out, notes
     if version == 0:
         general = out.get("general")
@@ -659,15 +781,19 @@ def _migrate_minutes(table: dict, legacy: str, new: str, path: list[str],
     old_key = _dotted([*path, legacy])
     if new in table:
         del table[legacy]
-        notes.append(f"{old_key} (old format) was ignored because {_dotted([*path, new])} is set")
+        # TRANSLATORS: {old} and {new} are config keys (keep them).
+        notes.append(_("{old} (old format) was ignored because {new} is set").format(
+            old=old_key, new=_dotted([*path, new])))
     elif _valid_version(value) and value * 60 <= 366 * 24 * 3600:
         del table[legacy]
         table[new] = format_duration(value * 60)
-        notes.append(f"{old_key} = {value} (old format) was read as {new} = "
-                     f"{json.dumps(table[new])}")
+        # TRANSLATORS: "{old} = {value}" and "{new} = {new_value}" are config syntax (keep).
+        notes.append(_("{old} = {value} (old format) was read as {new} = {new_value}").format(
+            old=old_key, value=value, new=new, new_value=json.dumps(table[new])))
     else:
-        notes.append(f"{old_key} = {_show(value)} (old format) could not be converted: "
-                     "expected a whole number of minutes")
+        # TRANSLATORS: "{old} = {value}" is config syntax (keep it).
+        notes.append(_("{old} = {value} (old format) could not be converted: expected a whole "
+                       "number of minutes").format(old=old_key, value=_show(value)))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -684,9 +810,9 @@ def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfi
     problems: list[Problem] = []
     extra: dict = {}
     if not isinstance(data, Mapping):
-        problems.append(Problem("", data, "a table of settings",
-                                "the config is not a table of settings; keeping the current "
-                                "settings", "error"))
+        problems.append(Problem("", data, _("a table of settings"),
+                                _("the config is not a table of settings; keeping the current "
+                                  "settings"), "error"))
         return ParsedConfig(base, problems, extra)
 
     old_version = data.get("schema_version", 0)
@@ -695,31 +821,36 @@ def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfi
 
     version = data.get("schema_version", SCHEMA_VERSION)
     if not _valid_version(version):
-        allowed = f"a whole number (this movebreak writes {SCHEMA_VERSION})"
+        # TRANSLATORS: {version} is the config schema version this movebreak writes.
+        allowed = _("a whole number (this movebreak writes {version})").format(
+            version=SCHEMA_VERSION)
+        # TRANSLATORS: "schema_version = {value}" is config syntax (keep it); {allowed} is
+        # "a whole number (...)"; {version} the version used instead.
         problems.append(Problem(
             "schema_version", version, allowed,
-            f"schema_version = {_show(version)} is not valid: expected {allowed}; "
-            f"reading it as {SCHEMA_VERSION}", "error"))
+            _("schema_version = {value} is not valid: expected {allowed}; reading it as "
+              "{version}").format(value=_show(version), allowed=allowed,
+                                  version=SCHEMA_VERSION), "error"))
 
     for key, value in data.items():
         if key not in _TOP_KEYS:
             extra[key] = copy.deepcopy(value)
-            problems.append(_unknown(_dotted([str(key)]), value, list(_TOP_KEYS), "setting"))
+            problems.append(_unknown(_dotted([str(key)]), value, list(_TOP_KEYS)))
 
     # [general], [routine]
     values: dict[str, Any] = {}
     for name, specs in _TABLES.items():
-        values.update({attr: getattr(defaults, attr) for attr, _ in specs.values()})
+        values.update({attr: getattr(defaults, attr) for attr, _unused in specs.values()})
         table = data.get(name, {})
         if not isinstance(table, Mapping):
             problems.append(_not_table(name, table))
-            values.update({attr: getattr(base, attr) for attr, _ in specs.values()})
+            values.update({attr: getattr(base, attr) for attr, _unused in specs.values()})
             continue
         for key, value in table.items():
             dotted = _dotted([name, str(key)])
             if key not in specs:
                 extra.setdefault(name, {})[key] = copy.deepcopy(value)
-                problems.append(_unknown(dotted, value, list(specs), f"setting in [{name}]"))
+                problems.append(_unknown(dotted, value, list(specs), table=name))
                 continue
             attr, spec = specs[key]
             try:
@@ -741,7 +872,7 @@ def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfi
             if kind not in KINDS:
                 extra.setdefault("reminders", {})[kind] = copy.deepcopy(table)
                 problems.append(_unknown(_dotted(["reminders", str(kind)]), table,
-                                         list(KIND_IDS), "reminder kind"))
+                                         list(KIND_IDS), kind=True))
                 continue
             if not isinstance(table, Mapping):
                 problems.append(_not_table(_dotted(["reminders", kind]), table))
@@ -754,7 +885,7 @@ def parse_config(data: Mapping, fallback: Settings | None = None) -> ParsedConfi
                     extra.setdefault("reminders", {}).setdefault(kind, {})[key] = \
                         copy.deepcopy(value)
                     problems.append(_unknown(dotted, value, list(_KIND),
-                                             f"setting in [reminders.{kind}]"))
+                                             table=f"reminders.{kind}"))
                     continue
                 attr, spec = _KIND[key]
                 try:
@@ -825,15 +956,32 @@ def validate_field(key: str, raw_text: str) -> tuple[object, str | None]:
     elif len(parts) == 3 and parts[0] == "reminders" and parts[1] in KINDS and parts[2] in _KIND:
         spec = _KIND[parts[2]][1]
     if spec is None:
-        return None, f"{key} is not a known setting"
+        # TRANSLATORS: {key} is a config key such as "general.snooze" (keep it).
+        return None, _("{key} is not a known setting").format(key=key)
     value = spec.from_text(raw_text)
     try:
         return spec.parse(value), None
     except _Bad as bad:
-        example = f" (e.g. {spec.example})" if spec.example else ""
-        reason = f"{bad.hint}; " if bad.hint and "quotes" not in bad.hint else ""
+        reason = bad.hint if bad.hint and not bad.toml_only else None
         shown = json.dumps(raw_text.strip(), ensure_ascii=False)
-        allowed = spec.form_allowed or spec.allowed
-        if spec.form_allowed:
-            example = ""
-        return None, f"{shown} is not valid: {reason}expected {allowed}{example}"
+        allowed = (spec.form_allowed or spec.allowed)()
+        example = None if spec.form_allowed else spec.example
+        if reason and example:
+            # TRANSLATORS: {text} is what was typed in a settings field, quoted; {reason} says
+            # what is wrong; {allowed} describes the allowed values; {example} is an example
+            # value as config syntax.
+            message = _("{text} is not valid: {reason}; expected {allowed} (e.g. {example})")
+        elif reason:
+            # TRANSLATORS: {text} is what was typed in a settings field, quoted; {reason} says
+            # what is wrong; {allowed} describes the allowed values.
+            message = _("{text} is not valid: {reason}; expected {allowed}")
+        elif example:
+            # TRANSLATORS: {text} is what was typed in a settings field, quoted; {allowed}
+            # describes the allowed values; {example} is a value as config syntax.
+            message = _("{text} is not valid: expected {allowed} (e.g. {example})")
+        else:
+            # TRANSLATORS: {text} is what was typed in a settings field, quoted; {allowed}
+            # describes the allowed values.
+            message = _("{text} is not valid: expected {allowed}")
+        return None, message.format(text=shown, reason=reason, allowed=allowed,
+                                    example=example)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from movebreak.core.l10n import _
+
 log = logging.getLogger(__name__)
 
 #: Reasons a source may report: the engine's REPORTED_HOLDS plus "sleep".
@@ -87,6 +89,13 @@ class Holds:
             self.bus.stop()
 
 
+def not_available(use_pause: bool = False) -> str:
+    """Why a hold source cannot exist on this platform (macOS, Windows)."""
+    # TRANSLATORS: {platform} is e.g. darwin or win32; Pause is the tray menu item.
+    return (_("not available on {platform} (use Pause)") if use_pause else
+            _("not available on {platform}")).format(platform=sys.platform)
+
+
 def choose_holds(report: Report, clock: Callable[[], datetime],
                  addresses: dict[str, str] | None = None) -> Holds:
     """Build every hold source that can work here. `report(reason, on, at)` may be called from
@@ -94,7 +103,7 @@ def choose_holds(report: Report, clock: Callable[[], datetime],
     holds = Holds()
     if os.environ.get("MOVEBREAK_HOLDS", "").strip().lower() == "none":
         for reason in ("dnd", "fullscreen", "locked"):
-            holds.missing[reason] = "turned off by MOVEBREAK_HOLDS=none"
+            holds.missing[reason] = _("turned off by MOVEBREAK_HOLDS=none")
         return holds
     from .fullscreen import FullscreenUnavailable, choose_fullscreen
     try:
@@ -102,8 +111,8 @@ def choose_holds(report: Report, clock: Callable[[], datetime],
     except FullscreenUnavailable as e:
         holds.missing["fullscreen"] = str(e)
     if sys.platform in ("darwin", "win32"):
-        holds.missing["dnd"] = f"not available on {sys.platform} (use Pause)"
-        holds.missing["locked"] = f"not available on {sys.platform}"
+        holds.missing["dnd"] = not_available(use_pause=True)
+        holds.missing["locked"] = not_available()
         return holds
     try:
         from .bus import HoldBus
@@ -121,9 +130,11 @@ def choose_holds(report: Report, clock: Callable[[], datetime],
     if session.available:
         holds.sources.append(session)
     else:
-        why = "; ".join(session.problems) or "no logind session and no screen saver"
-        holds.missing["locked"] = f"{why}; a locked screen counts as away once idle " \
-            "reaches the natural-break length"
-        holds.missing["sleep"] = f"{why}; sleep is inferred from gaps between ticks"
+        why = "; ".join(session.problems) or _("no logind session and no screen saver")
+        # TRANSLATORS: {why} says why lock and sleep signals are missing.
+        holds.missing["locked"] = _("{why}; a locked screen counts as away once idle reaches "
+                                    "the natural-break length").format(why=why)
+        holds.missing["sleep"] = _("{why}; sleep is inferred from gaps between ticks").format(
+            why=why)
         session.close()
     return holds

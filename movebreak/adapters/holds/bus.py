@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from movebreak.core.l10n import _
+
 log = logging.getLogger(__name__)
 
 DBUS = "org.freedesktop.DBus"
@@ -122,7 +124,7 @@ class HoldBus:
             from dbus_fast import BusType
             from dbus_fast.aio import MessageBus
         except ImportError as e:
-            self.errors[which] = f"dbus-fast is not installed ({e})"
+            self.errors[which] = _("dbus-fast is not installed ({error})").format(error=e)
             self._buses[which] = None
             return None
         kind = BusType.SYSTEM if which == "system" else BusType.SESSION
@@ -132,7 +134,9 @@ class HoldBus:
                 CONNECT_TIMEOUT)
         except Exception as e:  # noqa: BLE001 - no such bus here: the reason is the answer
             why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            self.errors[which] = f"no {which} bus ({why})"
+            # TRANSLATORS: {error} says why the bus cannot be reached.
+            self.errors[which] = (_("no system bus ({error})") if which == "system" else
+                                  _("no session bus ({error})")).format(error=why)
             self._buses[which] = None
             return None
         self.errors.pop(which, None)

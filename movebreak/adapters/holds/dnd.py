@@ -28,6 +28,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from movebreak.core.l10n import _
+
 from .bus import DBUS, PROPERTIES, BusCallError, HoldBus
 
 log = logging.getLogger(__name__)
@@ -202,7 +204,7 @@ class DoNotDisturb:
         self._state: bool | None = None
         self._rules: set[str] = set()
         self._choosing: asyncio.Task | None = None
-        self.why: str = "not started"  # what `describe()` says when there is no backend
+        self.why: str = _("not started")  # what `describe()` says when there is no backend
         try:
             bus.run(self._start(), timeout=5)
         except Exception as e:  # noqa: BLE001 - no bus, no server: reported, not fatal
@@ -215,9 +217,11 @@ class DoNotDisturb:
     def describe(self) -> str:
         """For `doctor` and status: the backend and its state, or why there is none."""
         if self._backend is None:
-            return f"none: {self.why}"
-        state = {True: "on", False: "off", None: "unknown"}[self._state]
-        return f"{self._backend.name} (now {state})"
+            return f"none: {self.why}"  # "none" is read by the app and doctor (a token)
+        # TRANSLATORS: {source} is a do-not-disturb source, e.g. "mako (makoctl mode)".
+        text = {True: _("{source} (now on)"), False: _("{source} (now off)"),
+                None: _("{source} (now unknown)")}[self._state]
+        return text.format(source=self._backend.name)
 
     # ---- owner ---------------------------------------------------------------------------
     def poll(self) -> dict[str, bool]:
@@ -241,7 +245,7 @@ class DoNotDisturb:
             "session", f"type='signal',sender='{DBUS}',member='NameOwnerChanged',"
                        f"arg0='{NOTIFICATIONS}'", self._on_signal)
         if not watched:
-            self.why = self._bus.errors.get("session", "no session bus")
+            self.why = self._bus.errors.get("session") or _("no session bus")
             return
         await self._choose()
 
@@ -253,7 +257,7 @@ class DoNotDisturb:
         backend: _Backend | None = None
         try:
             if not await self._bus.has_owner("session", NOTIFICATIONS):
-                self.why = "no notification server on the session bus (yet)"
+                self.why = _("no notification server on the session bus (yet)")
             else:
                 info = await self._bus.call("session", NOTIFICATIONS, NOTIFICATIONS_PATH,
                                             NOTIFICATIONS, "GetServerInformation")
@@ -265,8 +269,10 @@ class DoNotDisturb:
                         await candidate.read(self._bus)
                         backend = candidate
                     except BusCallError:
-                        self.why = (f"the notification server ({server}) offers no "
-                                    "do-not-disturb state; use Pause")
+                        # TRANSLATORS: {server} is the server's name; Pause is the tray
+                        # menu item.
+                        self.why = _("the notification server ({server}) offers no "
+                                     "do-not-disturb state; use Pause").format(server=server)
         except Exception as e:  # noqa: BLE001
             self.why = f"{type(e).__name__}: {e}"
             backend = None
@@ -317,7 +323,8 @@ def available_here() -> str | None:
     """Why no do-not-disturb source can run on this platform, or None if one may."""
     import sys
     if sys.platform in ("darwin", "win32"):
-        return f"not available on {sys.platform} (use Pause)"
+        from movebreak.adapters.holds import not_available
+        return not_available(use_pause=True)
     if not (os.environ.get("DBUS_SESSION_BUS_ADDRESS") or os.environ.get("XDG_RUNTIME_DIR")):
-        return "no session bus"
+        return _("no session bus")
     return None

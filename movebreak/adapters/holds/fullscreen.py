@@ -25,6 +25,7 @@ import sys
 import threading
 
 from movebreak.adapters.xcb import XcbError
+from movebreak.core.l10n import _
 
 _I3_MAGIC = b"i3-ipc"
 _GET_TREE = 4
@@ -43,7 +44,7 @@ class X11Fullscreen:
     def __init__(self, display: str | None = None) -> None:
         self.display_name = display or os.environ.get("DISPLAY", "")
         if not self.display_name:
-            raise FullscreenUnavailable("DISPLAY is not set")
+            raise FullscreenUnavailable(_("DISPLAY is not set"))
         from movebreak.adapters.xcb import XcbConnection
         self._connection_class = XcbConnection
         self._lock = threading.Lock()  # `doctor` may call from another thread
@@ -52,7 +53,8 @@ class X11Fullscreen:
         try:
             self._conn = XcbConnection(self.display_name)
         except XcbError as e:
-            raise FullscreenUnavailable(f"X display {self.display_name}: {e}") from e
+            raise FullscreenUnavailable(_("X display {display}: {error}").format(
+                display=self.display_name, error=e)) from e
 
     def describe(self) -> str:
         return f"x11 (_NET_WM_STATE_FULLSCREEN of _NET_ACTIVE_WINDOW on {self.display_name})"
@@ -115,9 +117,10 @@ class SwayFullscreen:
     def __init__(self, socket_path: str | None = None) -> None:
         self.socket_path = socket_path or os.environ.get("SWAYSOCK", "")
         if not self.socket_path:
-            raise FullscreenUnavailable("SWAYSOCK is not set")
+            raise FullscreenUnavailable(_("SWAYSOCK is not set"))
         if self.fullscreen() is None:
-            raise FullscreenUnavailable(f"sway's IPC socket {self.socket_path} does not answer")
+            raise FullscreenUnavailable(_("sway's IPC socket {path} does not answer").format(
+                path=self.socket_path))
 
     def describe(self) -> str:
         return f"sway (fullscreen_mode of the focused window, IPC {self.socket_path})"
@@ -187,12 +190,14 @@ def wayland_session() -> bool:
 def choose_fullscreen() -> X11Fullscreen | SwayFullscreen:
     """The full-screen source for this session; FullscreenUnavailable says why there is none."""
     if sys.platform in ("darwin", "win32"):
-        raise FullscreenUnavailable(f"not available on {sys.platform}")
+        raise FullscreenUnavailable(_("not available on {platform}").format(
+            platform=sys.platform))
     if os.environ.get("SWAYSOCK"):
         return SwayFullscreen()
     if wayland_session():
-        desktop = os.environ.get("XDG_CURRENT_DESKTOP", "") or "this desktop"
-        raise FullscreenUnavailable(
-            f"Wayland ({desktop}) does not tell other programs which window is full screen; "
-            "turn on do not disturb for meetings and presentations")
+        desktop = os.environ.get("XDG_CURRENT_DESKTOP", "") or _("this desktop")
+        # TRANSLATORS: {desktop} is the desktop's name, e.g. GNOME.
+        raise FullscreenUnavailable(_(
+            "Wayland ({desktop}) does not tell other programs which window is full screen; "
+            "turn on do not disturb for meetings and presentations").format(desktop=desktop))
     return X11Fullscreen()

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from movebreak.core.l10n import _
+
 from .bus import PROPERTIES, HoldBus
 
 log = logging.getLogger(__name__)
@@ -68,11 +70,14 @@ class SessionWatch:
 
     def describe(self) -> dict[str, str]:
         """For `doctor` and status: where lock and sleep come from, or why they do not."""
-        why = "; ".join(self.problems) or "nothing found"
-        return {"screen_lock": ", ".join(self.lock_sources) or f"none ({why}); a locked "
-                "screen counts as away once idle reaches the natural-break length",
-                "suspend": self.sleep_source or f"none ({why}); inferred from gaps between "
-                "ticks"}
+        why = "; ".join(self.problems) or _("nothing found")
+        # "none" leads (a token the app and doctor read); the rest is for people.
+        # TRANSLATORS: {why} says why no source was found.
+        return {"screen_lock": ", ".join(self.lock_sources) or "none " + _(
+                    "({why}); a locked screen counts as away once idle reaches the "
+                    "natural-break length").format(why=why),
+                "suspend": self.sleep_source or "none " + _(
+                    "({why}); inferred from gaps between ticks").format(why=why)}
 
     def poll(self) -> dict[str, bool]:
         return {}  # everything here is a signal
@@ -93,11 +98,12 @@ class SessionWatch:
     async def _start_logind(self) -> None:
         bus = self._bus
         if await bus.bus("system") is None:
-            self.problems.append(bus.errors.get("system", "no system bus"))
+            self.problems.append(bus.errors.get("system") or _("no system bus"))
             return
         try:
             if not await bus.has_owner("system", LOGIN1):
-                self.problems.append(f"{LOGIN1} is not on the system bus")
+                # TRANSLATORS: {name} is a D-Bus name (org.freedesktop.login1).
+                self.problems.append(_("{name} is not on the system bus").format(name=LOGIN1))
                 return
             await bus.watch("system", f"type='signal',sender='{LOGIN1}',interface='{MANAGER}',"
                                       "member='PrepareForSleep'", self._on_system)
@@ -123,7 +129,7 @@ class SessionWatch:
     async def _start_screensavers(self) -> None:
         bus = self._bus
         if await bus.bus("session") is None:
-            self.problems.append(bus.errors.get("session", "no session bus"))
+            self.problems.append(bus.errors.get("session") or _("no session bus"))
             return
         for name, path, iface in SCREENSAVERS:
             try:
@@ -134,7 +140,7 @@ class SessionWatch:
                     self._locks[iface] = bool(active)
                     self.lock_sources.append(name)
                 else:
-                    self.lock_sources.append(f"{name} (when it appears)")
+                    self.lock_sources.append(_("{name} (when it appears)").format(name=name))
             except Exception as e:  # noqa: BLE001
                 self.problems.append(f"{name}: {type(e).__name__}: {e}")
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from movebreak.core.catalog import ROUTINE_KINDS, Reminder
+from movebreak.core.l10n import pgettext
 
 # Action names passed to `on_action(reminder_id, action)`.
 DONE = "done"
@@ -20,10 +21,24 @@ CLICKED = "clicked"  # the notification body was clicked (default action)
 DISMISSED = "dismissed"  # the user closed the notification without choosing
 ACTIONS: tuple[str, ...] = (DONE, SNOOZE, SKIP, START, CLICKED, DISMISSED)
 
-# Button labels (the snooze label is passed in, e.g. "Snooze 10 min").
-DONE_LABEL = "Done"
-SKIP_LABEL = "Skip"
-START_LABEL = "Start"
+
+def done_label() -> str:
+    """The Done button's label (the snooze label is passed in, e.g. "Snooze 10 min")."""
+    # TRANSLATORS: a notification button and tray menu item: the reminder was done.
+    return pgettext("button", "Done")
+
+
+def skip_label() -> str:
+    """The Skip button's label."""
+    # TRANSLATORS: a notification button and tray menu item: skip this reminder.
+    return pgettext("button", "Skip")
+
+
+def start_label() -> str:
+    """The Start button's label (opens the guided routine)."""
+    # TRANSLATORS: a notification button: start the guided stretch routine.
+    return pgettext("button", "Start")
+
 
 # Reminder kinds whose notification also offers "Start" (guided routine): catalog.ROUTINE_KINDS.
 
@@ -54,9 +69,9 @@ def button_actions(reminder: Reminder, snooze_label: str) -> list[tuple[str, str
 
     Done/Snooze/Skip come first because some servers (GNOME) show only three buttons.
     """
-    pairs = [(DONE, DONE_LABEL), (SNOOZE, snooze_label), (SKIP, SKIP_LABEL)]
+    pairs = [(DONE, done_label()), (SNOOZE, snooze_label), (SKIP, skip_label())]
     if reminder.kind in ROUTINE_KINDS:
-        pairs.append((START, START_LABEL))
+        pairs.append((START, start_label()))
     return pairs
 
 

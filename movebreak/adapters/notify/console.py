@@ -12,6 +12,7 @@ from typing import TextIO
 
 from movebreak.adapters.notify.base import OnAction
 from movebreak.core.catalog import Reminder
+from movebreak.core.l10n import _, format_time
 
 
 class ConsoleNotifier:
@@ -37,14 +38,16 @@ class ConsoleNotifier:
         return {"backend": self.name, "server": None, "actions": False, "markup": False}
 
     def show(self, reminder: Reminder, snooze_label: str) -> bool:
-        stamp = reminder.due.astimezone().strftime("%H:%M")
+        stamp = format_time(reminder.due.astimezone())
         self._write(f"{reminder.title} ({stamp})", reminder.body, self.answer_hint())
         return True
 
     def answer_hint(self) -> str:
         """How to answer a printed reminder: the tray menu only when there is one."""
-        cli = "`movebreak done`, `movebreak snooze` or `movebreak skip`"
-        return f"Use the tray menu or {cli}" if self.tray_available else f"Answer with {cli}"
+        if self.tray_available:
+            return _("Use the tray menu or `movebreak done`, `movebreak snooze` or "
+                     "`movebreak skip`")
+        return _("Answer with `movebreak done`, `movebreak snooze` or `movebreak skip`")
 
     def show_text(self, title: str, body: str, urgent: bool = False) -> bool:
         self._write(("!! " + title) if urgent else title, body, None)
@@ -54,7 +57,7 @@ class ConsoleNotifier:
         """Printed text cannot be taken back."""
 
     def _write(self, title: str, body: str, hint: str | None) -> None:
-        now = datetime.now().strftime("%H:%M:%S")
+        now = format_time(datetime.now(), seconds=True)
         rule = "=" * max(20, min(72, len(title) + 22))
         lines = [rule, f"movebreak {now} | {title}", rule, body]
         if hint:

@@ -44,6 +44,7 @@ from movebreak.adapters.notify.base import (
 )
 from movebreak.adapters.sound import notification_hints
 from movebreak.core.catalog import Reminder
+from movebreak.core.l10n import _
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,11 @@ async def _probe_once(timeout: float) -> ServerInfo | None:
         bus.disconnect()
 
 
-#: `probe_server`'s error when the bus answers but no notification server is on it.
-NO_SERVER = f"no {NOTIFICATIONS} server on the session bus"
+
+def no_server() -> str:
+    """`probe_server`'s error when the bus answers but no notification server is on it."""
+    # TRANSLATORS: {name} is a D-Bus name (org.freedesktop.Notifications).
+    return _("no {name} server on the session bus").format(name=NOTIFICATIONS)
 
 
 def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str | None]:
@@ -158,7 +162,9 @@ def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str 
     that already runs a loop. Linux only (returns an error elsewhere).
     """
     if not IS_LINUX:
-        return None, f"no freedesktop notification bus on {sys.platform}"
+        # TRANSLATORS: {platform} is e.g. darwin or win32.
+        return None, _("no freedesktop notification bus on {platform}").format(
+            platform=sys.platform)
     out: dict[str, Any] = {}
 
     def run() -> None:
@@ -171,11 +177,12 @@ def probe_server(timeout: float = SEND_TIMEOUT) -> tuple[ServerInfo | None, str 
     thread.start()
     thread.join(timeout * 2 + 0.5)
     if thread.is_alive():
-        return None, f"session bus did not answer within {timeout:g} s"
+        return None, _("session bus did not answer within {seconds} s").format(
+            seconds=f"{timeout:g}")
     if "error" in out:
         return None, out["error"]
     info = out.get("info")
-    return info, (None if info else NO_SERVER)
+    return info, (None if info else no_server())
 
 
 def native_backend_name() -> str:

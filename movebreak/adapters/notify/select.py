@@ -17,6 +17,7 @@ from pathlib import Path
 
 from movebreak.adapters.notify import dbus_notifier
 from movebreak.adapters.notify.base import Notifier, OnAction
+from movebreak.core.l10n import _
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,10 @@ def _forced(prefer: str | None) -> tuple[str | None, str]:
         if value and value.strip():
             name = value.strip().lower()
             if name in BACKENDS:
-                return name, f"forced by {source}={name}"
-            return None, f"ignored {source}={value!r} (not one of {'|'.join(BACKENDS)}); "
+                # TRANSLATORS: {setting} is e.g. "MOVEBREAK_NOTIFIER=console".
+                return name, _("forced by {setting}").format(setting=f"{source}={name}")
+            return None, _("ignored {setting} (not one of {names}); ").format(
+                setting=f"{source}={value!r}", names="|".join(BACKENDS))
     return None, ""
 
 
@@ -80,7 +83,8 @@ def _facts() -> dict:
     }
     if dbus_notifier.IS_LINUX:
         if addr is None:
-            facts["error"] = "no session bus (DBUS_SESSION_BUS_ADDRESS unset, no $XDG_RUNTIME_DIR/bus)"
+            facts["error"] = _("no session bus (DBUS_SESSION_BUS_ADDRESS unset, no "
+                               "$XDG_RUNTIME_DIR/bus)")
         else:
             _adopt_default_bus()
             info, error = dbus_notifier.probe_server()
@@ -105,29 +109,36 @@ def _decide(facts: dict, prefer: str | None) -> tuple[str, str]:
         return forced, note
     if dbus_notifier.IS_LINUX:
         if facts["server"] is None:
-            if facts["error"] == dbus_notifier.NO_SERVER and facts["desktop_notifier"]:
+            if facts["error"] == dbus_notifier.no_server() and facts["desktop_notifier"]:
                 # A server may start later (at login, or after a crash): the D-Bus notifier
                 # looks for it at every reminder; until then reminders go to the terminal.
-                return "dbus", note + (f"no notification server yet ({facts['error']}); "
-                                       "reminders use it as soon as one appears")
-            return "console", note + f"no notification server: {facts['error']}"
+                return "dbus", note + _("no notification server yet ({error}); reminders use "
+                                        "it as soon as one appears").format(error=facts["error"])
+            return "console", note + _("no notification server: {error}").format(
+                error=facts["error"])
         who = f"{facts['server']} {facts['version']}".strip()
         if facts["desktop_notifier"]:
-            acts = "with action buttons" if facts["actions"] else "without actions"
-            return "dbus", note + f"{who} answers on the session bus ({acts})"
+            # TRANSLATORS: {server} is the notification server's name and version.
+            text = _("{server} answers on the session bus (with action buttons)") \
+                if facts["actions"] else \
+                _("{server} answers on the session bus (without actions)")
+            return "dbus", note + text.format(server=who)
         facts["plyer"] = _plyer_ok()
         if facts["plyer"]:
-            return "plyer", note + f"{who} answers but desktop-notifier is not installed"
-        return "console", note + f"{who} answers but neither desktop-notifier nor plyer works"
+            return "plyer", note + _("{server} answers but desktop-notifier is not "
+                                     "installed").format(server=who)
+        return "console", note + _("{server} answers but neither desktop-notifier nor plyer "
+                                   "works").format(server=who)
     native = facts["native_backend"]
     if native and native != "DummyNotificationCenter":
-        return "dbus", note + f"desktop-notifier uses {native}"
+        # TRANSLATORS: {backend} is a class name, e.g. CocoaNotificationCenter.
+        return "dbus", note + _("desktop-notifier uses {backend}").format(backend=native)
     facts["plyer"] = _plyer_ok()
     if facts["plyer"]:
-        why = f"desktop-notifier has no working backend ({native})" if native else \
-            "desktop-notifier is unavailable"
+        why = _("desktop-notifier has no working backend ({backend})").format(backend=native) \
+            if native else _("desktop-notifier is unavailable")
         return "plyer", note + why
-    return "console", note + "neither desktop-notifier nor plyer can notify here"
+    return "console", note + _("neither desktop-notifier nor plyer can notify here")
 
 
 def _plyer_ok() -> bool:
