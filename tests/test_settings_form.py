@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from movebreak.adapters import storage
 from movebreak.core.catalog import KIND_IDS, KINDS, exercise_for, reminder_body
 from movebreak.core.durations import parse_duration
 from movebreak.core.safety import PAIN_RULE
 from movebreak.core.settings import (
     DAY_NAMES,
     INTERVAL_RANGE,
+    LANGUAGE_CHOICES,
     NATURAL_BREAK_RANGE,
     SNOOZE_RANGE,
     KindSettings,
@@ -176,6 +179,78 @@ def test_any_valid_settings_round_trip(intervals, enabled, snooze, natural, hour
                  routine_rounds=routine[1], desk_only=routine[2], routine_chime=routine[3],
                  respect_dnd=holds[0], hold_when_fullscreen=holds[1])
     assert to_settings(form_state(s)) == s
+
+
+# --------------------------------------------------------------------------- language
+
+
+def test_language_field_offers_automatic_and_each_language_in_its_own_name():
+    f = FIELDS["general.language"]
+    assert f.type == "choice"
+    assert [v for v, _label in f.choices] == list(LANGUAGE_CHOICES)
+    labels = dict(f.choices)
+    assert labels["auto"] == "Automatic (desktop language)"
+    assert (labels["en"], labels["es"], labels["de"]) == ("English", "Español", "Deutsch")
+    keys = list(FIELDS)
+    assert keys.index("general.sound") < keys.index("general.language") < \
+        keys.index("general.autostart")
+
+
+def test_language_defaults_to_automatic_and_round_trips():
+    state = form_state(default_settings())
+    assert state.get("general.language") == "auto"
+    assert to_settings(state).language == "auto"
+    for code in LANGUAGE_CHOICES:
+        s = default_settings().with_changes(language=code)
+        assert form_state(s).get("general.language") == code
+        assert to_settings(form_state(s)) == s
+
+
+def test_chosen_language_is_saved_to_the_config_file(tmp_path):
+    state = form_state(default_settings())
+    state.set("general.language", "es")
+    assert validate(state) == {}
+    s = to_settings(state)
+    assert s.language == "es" and s.with_changes(language="auto") == default_settings()
+    path = tmp_path / "config.toml"
+    storage.save_config(path, s, {})
+    assert tomllib.loads(path.read_text())["general"]["language"] == "es"
+    loaded = storage.load_config(path, write_default=False, backup=False)
+    assert loaded.settings.language == "es" and not loaded.problems
+    assert form_state(loaded.settings).get("general.language") == "es"
+
+
+def test_unknown_language_is_refused_with_the_choices():
+    state = form_state(default_settings())
+    state.set("general.language", "fr")
+    assert validate(state) == {"general.language": "Pick Automatic (desktop language), "
+                                                   "English, Español or Deutsch"}
+    with pytest.raises(FormError):
+        to_settings(state)
+
+
+def test_field_texts_follow_the_language_installed_after_import(monkeypatch):
+    """FIELDS is built when read, not at import: a language installed later shows."""
+    import gettext
+
+    from movebreak.core import l10n
+
+    class Marked(gettext.NullTranslations):
+        def gettext(self, message):
+            return f"»{message}"
+
+        def pgettext(self, context, message):
+            return f"»{message}"
+
+    assert FIELDS["general.sound"].label == "Sound"
+    monkeypatch.setattr(l10n, "_translation", Marked())
+    monkeypatch.setattr(l10n, "_current", "xx")
+    assert FIELDS["general.sound"].label == "»Sound"
+    assert FIELDS["reminders.move.interval"].help.startswith("»minutes")
+    assert dict(FIELDS["general.language"].choices)["auto"] == "»Automatic (desktop language)"
+    assert dict(FIELDS["general.language"].choices)["es"] == "Español"  # its own name
+    monkeypatch.undo()
+    assert FIELDS["general.sound"].label == "Sound"
 
 
 def test_duration_text_is_what_people_type():

@@ -243,6 +243,30 @@ def test_routine_hold_rounds_and_desk_only_are_clicked_and_saved(app, windows):
     assert app.status()["config_problems"] == []
 
 
+def test_language_is_picked_from_its_list_and_saved(app, windows):
+    win = Window(app)
+    windows.append(win)
+    st = win.state()
+    assert st["values"]["general.language"] == "auto"
+    assert st["language_shown"] == "Automatic (desktop language)"
+    win.focus()
+    # Save <- Cancel <- start at login <- language (the list sits just above that switch)
+    win.xdo("key", "shift+Tab", "shift+Tab", "shift+Tab", "shift+Tab")
+    win.wait(lambda s: s["focus"] == "general.language", "focus on the language list")
+    win.xdo("key", "Down")  # opens the list on the current choice
+    time.sleep(0.3)
+    win.xdo("key", "Down", "Down", "Return")  # Automatic -> English -> Español
+    st = win.wait(lambda s: s["values"]["general.language"] == "es", "Español to be picked")
+    assert st["language_shown"] == "Español" and st["save_enabled"]
+    win.focus_any()
+    win.xdo("key", "Return")
+    assert win.closed() == 0
+    assert win.state()["saved"] is True
+    on_disk = tomllib.loads(app.config.read_text())
+    assert on_disk["general"]["language"] == "es"
+    assert app.status()["config_problems"] == []
+
+
 def test_invalid_value_is_marked_in_red_and_never_saved(app, windows):
     original = app.config.read_bytes()
     mtime = app.config.stat().st_mtime_ns

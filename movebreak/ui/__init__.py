@@ -4,6 +4,25 @@ from __future__ import annotations
 
 import sys
 
+from movebreak.core.l10n import _
+
+
+def setup_language(config=None, settings=None) -> str:
+    """Choose this window process's language (the `general.language` setting of `settings`,
+    else of the config file `config`, read without writing anything) and its time formats;
+    returns the language code. Each window's `main()` calls it before it builds a text: the
+    app starts windows as `python -m movebreak.ui.<name>`, not through the CLI."""
+    from movebreak.adapters.locale_formats import setup
+    language = getattr(settings, "language", None)
+    if language is None:
+        try:
+            from movebreak.adapters import storage
+            language = storage.load_config(config, write_default=False,
+                                           backup=False).settings.language
+        except Exception:  # noqa: BLE001 - an unreadable file: the desktop's language
+            language = "auto"
+    return setup(language)
+
 
 def try_open_root(class_name: str = "Movebreak"):
     """A Tk root, or None (saying why on stderr) when this Python has no tkinter or there is
@@ -11,6 +30,7 @@ def try_open_root(class_name: str = "Movebreak"):
     try:
         from movebreak.ui.common import open_root
     except ImportError as e:  # no tkinter in this Python
-        print(f"movebreak: cannot open a window ({e})", file=sys.stderr)
+        # TRANSLATORS: {reason} is the system's reason.
+        print(_("movebreak: cannot open a window ({reason})").format(reason=e), file=sys.stderr)
         return None
     return open_root(class_name)

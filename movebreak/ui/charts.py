@@ -5,6 +5,7 @@ functions of their arguments (plus the fonts found on the system), safe from any
 
 Colours are the Okabe-Ito colour-blind-safe set; segments are also separated by a thin gap and
 the sitting line has its own shape (line + ringed dots), so nothing relies on hue alone.
+Texts are in the current language (core.l10n), looked up when a chart is drawn.
 """
 
 from __future__ import annotations
@@ -12,19 +13,27 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-#: Stack order, bottom to top: (key in a daily_summary row, legend label).
-SEGMENTS: tuple[tuple[str, str], ...] = (
-    ("done", "Done"),
-    ("natural", "Natural break"),
-    ("snoozed", "Snoozed"),
-    ("skipped", "Skipped"),
-)
+from movebreak.core.l10n import N_, _, format_day_month, format_weekday, pgettext
+
+#: Stack order, bottom to top: keys in a daily_summary row.
+SEGMENTS: tuple[str, ...] = ("done", "natural", "snoozed", "skipped")
+
+
+def segment_labels() -> dict[str, str]:
+    """The legend's label of each segment, in the current language."""
+    return {
+        # TRANSLATORS: breaks done (a chart's legend and the history's list of events).
+        "done": pgettext("breaks", "Done"),
+        "natural": _("Natural break"),
+        "snoozed": _("Snoozed"),
+        "skipped": _("Skipped"),
+    }
 
 COLORS: dict[str, dict[str, str]] = {
     "light": {
@@ -41,8 +50,8 @@ COLORS: dict[str, dict[str, str]] = {
     },
 }
 
-EMPTY_TITLE = "No breaks recorded yet"
-EMPTY_COMFORT = "No comfort check-ins yet"
+EMPTY_TITLE = N_("No breaks recorded yet")
+EMPTY_COMFORT = N_("No comfort check-ins yet")
 
 _REGULAR = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -104,9 +113,14 @@ def _nice_step(top: float, max_ticks: int, steps: Sequence[float]) -> float:
 def _minutes_label(m: float) -> str:
     m = round(m)
     if m < 60:
-        return f"{m}m"
+        # TRANSLATORS: minutes on a chart's axis ("45m"); keep it short.
+        return _("{minutes}m").format(minutes=m)
     h, rest = divmod(m, 60)
-    return f"{h}h" if rest == 0 else f"{h}h{rest:02d}"
+    if rest == 0:
+        # TRANSLATORS: hours on a chart's axis ("2h"); keep it short.
+        return _("{hours}h").format(hours=h)
+    # TRANSLATORS: hours and minutes on a chart's axis ("1h30"); keep it short.
+    return _("{hours}h{minutes}").format(hours=h, minutes=f"{rest:02d}")
 
 
 def _as_date(value) -> date:
@@ -142,24 +156,44 @@ def _day_labels(draw, days: list[date], centers: list[float], y: int, slot: floa
         is_today = d == today
         if (len(days) - 1 - i) % every and not is_today:
             continue
-        top = "Today" if is_today else d.strftime("%a")
+        at = datetime.combine(d, time())
+        top = _("Today") if is_today else format_weekday(at)
         fill = colors["fg"] if is_today and not faded else muted
         draw.text((cx, y), top, font=fb if is_today else f, fill=fill, anchor="ma")
-        draw.text((cx, y + _px(15, scale)), f"{d.day} {d.strftime('%b')}", font=f, fill=muted,
+        draw.text((cx, y + _px(15, scale)), format_day_month(at), font=f, fill=muted,
                   anchor="ma")
 
 
 def _legend(draw, items: list[tuple[str, str, str]], x_right: int, y: int,
-            colors: dict[str, str], scale: float) -> None:
-    """Right-aligned legend row: (kind 'box'|'line', colour, label)."""
+            colors: dict[str, str], scale: float, x_left: int = 0) -> None:
+    """Right-aligned legend row: (kind 'box'|'line', colour, label). Labels too long for one
+    row between `x_left` and `x_right` (some languages) continue on a second row below."""
     f = font(_px(12, scale))
     sw = _px(12, scale)
     gap = _px(6, scale)
     space = _px(16, scale)
     widths = []
-    for kind, _, label in items:
+    for kind, _color, label in items:
         mark = sw if kind == "box" else _px(22, scale)
         widths.append(mark + gap + _text_width(draw, label, f))
+    rows: list[list[int]] = [[]]
+    for i, width in enumerate(widths):
+        row = rows[-1]
+        used = sum(widths[j] for j in row) + space * len(row)
+        if row and used + width > x_right - x_left:
+            rows.append([i])
+        else:
+            row.append(i)
+    for r, row in enumerate(rows):
+        _legend_row(draw, [items[i] for i in row], [widths[i] for i in row], x_right,
+                    y + r * _px(18, scale), colors, scale, f)
+
+
+def _legend_row(draw, items: list[tuple[str, str, str]], widths: list[int], x_right: int,
+                y: int, colors: dict[str, str], scale: float, f) -> None:
+    sw = _px(12, scale)
+    gap = _px(6, scale)
+    space = _px(16, scale)
     x = x_right - sum(widths) - space * (len(items) - 1)
     cy = y + sw // 2
     for (kind, color, label), width in zip(items, widths):
@@ -189,14 +223,17 @@ def _paste_smooth(img: Image.Image, layer: Image.Image) -> None:
 
 def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale: float = 1.0,
                  dark: bool = False, bg: str | None = None, today: date | None = None,
-                 title: str = "Breaks per day") -> Image.Image:
+                 title: str | None = None) -> Image.Image:
     """Stacked bars per day (done, natural, snoozed, skipped) plus the longest sitting stretch.
 
     `days` are `History.daily_summary` rows (day, done, snoozed, skipped, natural,
     longest_sitting_s), oldest first. The sitting line uses the right axis (minutes); a day
     without sitting data gets no dot. A week with nothing in it says so instead of drawing
     empty axes. `scale` multiplies fonts and strokes (2 = HiDPI); returns an RGB image.
+    `title` defaults to "Breaks per day" (in the current language).
     """
+    if title is None:
+        title = _("Breaks per day")
     w = size[0]
     colors = _palette(dark, bg)
     img = Image.new("RGB", size, colors["bg"])
@@ -204,7 +241,7 @@ def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale:
     today = today or date.today()
     rows = list(days)
     dates = [_as_date(r.get("day")) for r in rows]
-    totals = [sum(_count(r, k) for k, _ in SEGMENTS) for r in rows]
+    totals = [sum(_count(r, k) for k in SEGMENTS) for r in rows]
     sitting = [_count(r, "longest_sitting_s") / 60 for r in rows]
     empty = not rows or (not any(totals) and not any(sitting))
 
@@ -222,16 +259,17 @@ def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale:
             _day_labels(draw, dates, centers, y1 + _px(8, scale), slot, today, colors, scale,
                         faded=True)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        draw.text((cx, cy - _px(6, scale)), EMPTY_TITLE, font=font(_px(18, scale), bold=True),
+        draw.text((cx, cy - _px(6, scale)), _(EMPTY_TITLE), font=font(_px(18, scale), bold=True),
                   fill=colors["fg"], anchor="ms")
         draw.text((cx, cy + _px(8, scale)),
-                  "Take a break when a reminder comes; each day's breaks will show here.",
+                  _("Take a break when a reminder comes; each day's breaks will show here."),
                   font=font(_px(13, scale)), fill=colors["muted"], anchor="ma")
         return img
 
-    legend = [("box", colors[k], label) for k, label in SEGMENTS]
-    legend.append(("line", colors["line"], "Longest sitting"))
-    _legend(draw, legend, w - pad, _px(44, scale), colors, scale)
+    labels = segment_labels()
+    legend = [("box", colors[k], labels[k]) for k in SEGMENTS]
+    legend.append(("line", colors["line"], _("Longest sitting")))
+    _legend(draw, legend, w - pad, _px(44, scale), colors, scale, x_left=pad)
 
     # Left axis: breaks.
     top = max(max(totals), 1)
@@ -253,7 +291,8 @@ def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale:
         draw.text((x0 - _px(8, scale), y), f"{tick:g}", font=small, fill=colors["muted"],
                   anchor="rm")
         tick += step
-    draw.text((x0 - _px(8, scale), y0 - _px(12, scale)), "breaks", font=small,
+    # TRANSLATORS: the chart's left axis: the number of breaks.
+    draw.text((x0 - _px(8, scale), y0 - _px(12, scale)), _("breaks"), font=small,
               fill=colors["muted"], anchor="rs")
 
     # Right axis: longest sitting, minutes.
@@ -269,7 +308,8 @@ def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale:
         draw.text((x1 + _px(8, scale), round(ys_of(m))), _minutes_label(m), font=small,
                   fill=colors["muted"], anchor="lm")
         m += sstep
-    draw.text((w - _px(8, scale), y0 - _px(12, scale)), "longest sitting", font=small,
+    # TRANSLATORS: the chart's right axis: the longest time spent sitting, in minutes.
+    draw.text((w - _px(8, scale), y0 - _px(12, scale)), _("longest sitting"), font=small,
               fill=colors["muted"], anchor="rs")
 
     # Today's slot gets a faint backdrop so the eye finds it.
@@ -291,7 +331,7 @@ def weekly_chart(days: list[dict], size: tuple[int, int] = (720, 360), *, scale:
             continue
         left, right = round(cx - bar_w / 2), round(cx + bar_w / 2)
         acc = 0
-        parts = [(k, _count(r, k)) for k, _ in SEGMENTS if _count(r, k)]
+        parts = [(k, _count(r, k)) for k in SEGMENTS if _count(r, k)]
         for j, (key, value) in enumerate(parts):
             bottom = round(y_of(acc)) - 1 - (gap if j else 0)
             acc += value
@@ -367,10 +407,16 @@ def comfort_chart(series: Iterable[dict], size: tuple[int, int] = (720, 200), *,
     points.sort(key=lambda t: t[0])
 
     pad = _px(16, scale)
-    draw.text((pad, _px(12, scale)), "Comfort after stretch routines",
-              font=font(_px(16, scale), bold=True), fill=colors["fg"])
-    draw.text((w - pad, _px(15, scale)), "0 = very uncomfortable, 10 = very comfortable",
-              font=font(_px(12, scale)), fill=colors["muted"], anchor="ra")
+    title, note = (_("Comfort after stretch routines"),
+                   _("0 = very uncomfortable, 10 = very comfortable"))
+    title_font, note_font = font(_px(16, scale), bold=True), font(_px(12, scale))
+    draw.text((pad, _px(12, scale)), title, font=title_font, fill=colors["fg"])
+    if _text_width(draw, title, title_font) + _px(16, scale) + \
+            _text_width(draw, note, note_font) <= w - 2 * pad:
+        draw.text((w - pad, _px(15, scale)), note, font=note_font, fill=colors["muted"],
+                  anchor="ra")
+    else:  # longer words (some languages): the scale goes under the title
+        draw.text((pad, _px(31, scale)), note, font=note_font, fill=colors["muted"])
     x0, y0, x1, y1 = _px(52, scale), _px(44, scale), w - _px(62, scale), h - _px(42, scale)
     span = (end - start).total_seconds()
     slot = (x1 - x0) / days
@@ -381,7 +427,7 @@ def comfort_chart(series: Iterable[dict], size: tuple[int, int] = (720, 200), *,
         draw.line((x0, y1, x1, y1), fill=colors["grid"], width=_px(2, scale))
         _day_labels(draw, dates, centers, y1 + _px(6, scale), slot, today, colors, scale,
                     faded=True)
-        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), EMPTY_COMFORT,
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), _(EMPTY_COMFORT),
                   font=font(_px(15, scale), bold=True), fill=colors["muted"], anchor="mm")
         return img
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from tkinter import ttk
 
 from movebreak.core import safety
+from movebreak.core.l10n import _
 
 #: sv_ttk's named fonts and their pixel sizes at 100 %.
 SV_FONTS = {
@@ -167,10 +168,16 @@ def apply_look(root: tk.Tk) -> Look:
     return look
 
 
-#: The line at the foot of every window: both red flags, worsening leg pain, the pain rule.
+#: The line at the foot of every window: both red flags, worsening leg pain, the pain rule
+#: (in English; `foot_text()` gives it in the current language).
 FOOT_TEXT = f"\u26a0  {safety.FOOT}"
 #: The same without the pain rule, for windows that show the rule just above it.
 SHORT_FOOT_TEXT = f"\u26a0  {safety.SHORT}"
+
+
+def foot_text(pain_rule: bool = True) -> str:
+    """FOOT_TEXT (or SHORT_FOOT_TEXT without the pain rule) in the current language."""
+    return f"\u26a0  {safety.foot() if pain_rule else safety.short()}"
 
 
 def safety_foot(parent: tk.Misc, look: Look, wrap: int = 600, style: str = "Safety.TLabel",
@@ -178,7 +185,7 @@ def safety_foot(parent: tk.Misc, look: Look, wrap: int = 600, style: str = "Safe
     """The safety line for the foot of a window (`wrap`: width at 100 %); the caller grids
     it. Every window uses this, so the line reads the same everywhere; `pain_rule=False`
     where the window already shows the pain rule right above. Tk main thread."""
-    return ttk.Label(parent, text=FOOT_TEXT if pain_rule else SHORT_FOOT_TEXT, style=style,
+    return ttk.Label(parent, text=foot_text(pain_rule), style=style,
                      justify="left", wraplength=look.px(wrap))
 
 
@@ -285,5 +292,6 @@ def open_root(class_name: str = "Movebreak") -> tk.Tk | None:
     try:
         return tk.Tk(className=class_name)
     except tk.TclError as e:
-        print(f"movebreak: cannot open a window ({e})", file=sys.stderr)
+        # TRANSLATORS: {reason} is the system's reason.
+        print(_("movebreak: cannot open a window ({reason})").format(reason=e), file=sys.stderr)
         return None

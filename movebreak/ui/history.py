@@ -15,8 +15,9 @@ import queue
 import sys
 import threading
 import tkinter as tk
+import tkinter.font as tkfont
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from tkinter import ttk
 
@@ -25,7 +26,16 @@ from PIL import Image, ImageTk
 from movebreak.adapters import storage
 from movebreak.core.catalog import EXERCISES, KINDS
 from movebreak.core.durations import format_countdown
-from movebreak.ui import charts
+from movebreak.core.l10n import (
+    N_,
+    _,
+    format_day_month,
+    format_time,
+    format_weekday,
+    ngettext,
+    pgettext,
+)
+from movebreak.ui import charts, setup_language
 from movebreak.ui.common import (
     Look,
     apply_look,
@@ -37,28 +47,58 @@ from movebreak.ui.common import (
     safety_foot,
 )
 
-WINDOW_TITLE = "movebreak history"
+WINDOW_TITLE = N_("movebreak history")
 MAX_ROWS = 300
 
-EVENT_LABELS = {
-    "shown": "Reminder", "done": "Done", "snoozed": "Snoozed", "skipped": "Skipped",
-    "natural": "Natural break", "paused": "Paused", "resumed": "Resumed", "away": "Away",
-    "suspend": "Asleep", "routine": "Routine", "checkin": "Check-in",
-    "safety_seen": "Safety notice", "clock_jump": "Clock change",
-    "hours_start": "Hours began", "settings": "Settings",
-}
+
+def event_labels() -> dict[str, str]:
+    """What the list calls each event type, in the current language (types not listed show
+    their own name)."""
+    return {
+        # TRANSLATORS: an event in the history: a reminder was shown.
+        "shown": pgettext("event", "Reminder"),
+        # TRANSLATORS: breaks done (a chart's legend and the history's list of events).
+        "done": pgettext("breaks", "Done"),
+        "snoozed": _("Snoozed"), "skipped": _("Skipped"),
+        "natural": _("Natural break"),
+        # TRANSLATORS: an event in the history: reminders were paused.
+        "paused": pgettext("event", "Paused"),
+        "resumed": pgettext("event", "Resumed"),
+        # TRANSLATORS: an event in the history: the person was away from the computer.
+        "away": pgettext("event", "Away"),
+        # TRANSLATORS: an event in the history: the computer was asleep.
+        "suspend": pgettext("event", "Asleep"),
+        "wake": pgettext("event", "Wake"),
+        # TRANSLATORS: an event in the history: the stretch routine was done.
+        "routine": pgettext("event", "Routine"),
+        "checkin": pgettext("event", "Check-in"),
+        "safety_seen": pgettext("event", "Safety notice"),
+        "clock_jump": pgettext("event", "Clock change"),
+        "hours_start": pgettext("event", "Hours began"),
+        # TRANSLATORS: an event in the history: new settings were applied.
+        "settings": pgettext("event", "Settings"),
+        # TRANSLATORS: an event in the history: reminders were held back (do not disturb,
+        # a full-screen window, a locked screen) or released.
+        "hold": pgettext("event", "Hold"),
+        # TRANSLATORS: an event in the history: a newer reminder replaced an unanswered one.
+        "superseded": pgettext("event", "Superseded"),
+        # TRANSLATORS: an event in the history: a reminder's button was pressed after the
+        # reminder had gone.
+        "stale_action": pgettext("event", "Stale action"),
+    }
 
 #: Event types listed in a muted colour (bookkeeping rather than something the user did).
 QUIET = {"shown", "paused", "resumed", "away", "suspend", "clock_jump", "hours_start",
          "settings", "safety_seen"}
 
-#: The numbers at the top: (label, key in the daily_summary row, chart colour key or None).
+#: The numbers at the top: (label, key in the daily_summary row, chart colour key or None);
+#: the labels are translated where shown.
 TILES = (
-    ("Breaks done", "done", "done"),
-    ("Natural breaks", "natural", "natural"),
-    ("Snoozed", "snoozed", "snoozed"),
-    ("Skipped", "skipped", "skipped"),
-    ("Longest sitting", "longest_sitting_s", "line"),
+    (N_("Breaks done"), "done", "done"),
+    (N_("Natural breaks"), "natural", "natural"),
+    (N_("Snoozed"), "snoozed", "snoozed"),
+    (N_("Skipped"), "skipped", "skipped"),
+    (N_("Longest sitting"), "longest_sitting_s", "line"),
 )
 
 
@@ -105,7 +145,8 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
         data.error = _explain(e.reason, str(e))
         return data
     except Exception as e:  # noqa: BLE001 - shown to the user instead of crashing
-        data.error = f"Could not open the history: {e}"
+        # TRANSLATORS: {error} is the reason.
+        data.error = _("Could not open the history: {error}").format(error=e)
         return data
     try:
         data.days = hist.daily_summary(days, tz, today, now=now)
@@ -116,7 +157,9 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
     except HistoryError as e:
         data.error = _explain(e.reason, str(e))
     except Exception as e:  # noqa: BLE001 - e.g. a damaged row deep inside the file
-        data.error = f"Could not read the history: {type(e).__name__}: {e}"
+        # TRANSLATORS: {error} is the reason.
+        data.error = _("Could not read the history: {error}").format(
+            error=f"{type(e).__name__}: {e}")
     finally:
         hist.close()
     return data
@@ -124,33 +167,43 @@ def read_history(path: Path, days: int, now: datetime, tz: tzinfo,
 
 def _explain(reason: str, text: str) -> str:
     lead = {
-        "corrupt": "The history file is damaged, so it cannot be shown.",
-        "locked": "The history file is busy (another program holds it locked).",
-        "newer": "The history file comes from a newer movebreak.",
-        "io": "The history file cannot be read.",
-    }.get(reason, "The history cannot be shown.")
+        "corrupt": _("The history file is damaged, so it cannot be shown."),
+        "locked": _("The history file is busy (another program holds it locked)."),
+        "newer": _("The history file comes from a newer movebreak."),
+        "io": _("The history file cannot be read."),
+    }.get(reason) or _("The history cannot be shown.")
     hint = {
-        "corrupt": " movebreak keeps reminding you; when the app next starts it moves the "
-                   "damaged file aside and begins a fresh one.",
-        "locked": " Try again in a moment.",
+        "corrupt": _("movebreak keeps reminding you; when the app next starts it moves the "
+                     "damaged file aside and begins a fresh one."),
+        "locked": _("Try again in a moment."),
     }.get(reason, "")
-    return f"{lead}{hint}\n\n{text}"
+    return f"{lead} {hint}\n\n{text}" if hint else f"{lead}\n\n{text}"
+
+
+def day_text(d: date) -> str:
+    """A day as the list and the subtitle name it: weekday, day and month ("Mon 1 Dec")."""
+    at = datetime.combine(d, time())
+    # TRANSLATORS: a day: {weekday} is e.g. "Mon", {date} e.g. "1 Dec".
+    return _("{weekday} {date}").format(weekday=format_weekday(at), date=format_day_month(at))
 
 
 def sitting_text(seconds: float) -> str:
     """'1 h 25 min', '40 min', or an en dash for none."""
+    # TRANSLATORS: a number of seconds, e.g. "30 s".
     return format_countdown(seconds) if seconds and seconds >= 60 else (
-        f"{int(seconds)} s" if seconds else "–")
+        _("{n} s").format(n=int(seconds)) if seconds else "–")
 
 
 def describe(ev: dict, tz: tzinfo, today: date) -> tuple[str, str, str]:
     """(when, what, details) for one event row in the list."""
     at = ev["at"].astimezone(tz)
     d = at.date()
-    day = "Today" if d == today else "Yesterday" if d == today - timedelta(days=1) \
-        else at.strftime("%a %d %b")
-    when = f"{day} {at:%H:%M}"
-    what = EVENT_LABELS.get(ev["type"], ev["type"].replace("_", " ").capitalize())
+    day = _("Today") if d == today else _("Yesterday") if d == today - timedelta(days=1) \
+        else day_text(d)
+    # TRANSLATORS: when an event happened: {day} is "Today", "Yesterday" or a day such as
+    # "Mon 1 Dec"; {time} is the time of day.
+    when = _("{day} {time}").format(day=day, time=format_time(at))
+    what = event_labels().get(ev["type"], ev["type"].replace("_", " ").capitalize())
     detail = ev.get("detail") if isinstance(ev.get("detail"), dict) else {}
     parts: list[str] = []
     kind = ev.get("kind")
@@ -161,25 +214,34 @@ def describe(ev: dict, tz: tzinfo, today: date) -> tuple[str, str, str]:
         parts.append(KINDS[kind].title)
     t = ev["type"]
     if t == "natural" and isinstance(detail.get("away_s"), (int, float)):
-        parts.append(f"away {format_countdown(detail['away_s'])}")
+        # TRANSLATORS: how long the person was away, e.g. "away 7 min".
+        parts.append(_("away {duration}").format(duration=format_countdown(detail["away_s"])))
     elif t == "routine":
         done, total = detail.get("steps_done"), detail.get("steps_total")
         if isinstance(done, int) and isinstance(total, int):
-            parts.append(f"all {total} holds" if detail.get("complete") and done == total
-                         else f"{done} of {total} holds")
+            if detail.get("complete") and done == total:
+                parts.append(ngettext("all {total} hold", "all {total} holds", total).format(
+                    total=total))
+            else:
+                parts.append(ngettext("{done} of {total} hold", "{done} of {total} holds",
+                                      total).format(done=done, total=total))
         names = [EXERCISES[e].name for e in detail.get("exercises") or [] if e in EXERCISES]
         if len(names) == 1:
             parts.append(names[0])
         elif names:
-            parts.append(f"{len(names)} stretches")
+            parts.append(ngettext("{n} stretch", "{n} stretches", len(names)).format(
+                n=len(names)))
     elif t == "checkin":
         value = detail.get("comfort", detail.get("score"))
         if isinstance(value, int):
-            parts.append(f"comfort {value}/10")
+            # TRANSLATORS: a comfort check-in's answer, e.g. "comfort 8/10".
+            parts.append(_("comfort {value}/10").format(value=value))
     elif t == "snoozed" and isinstance(detail.get("seconds"), (int, float)):
-        parts.append(f"for {format_countdown(detail['seconds'])}")
+        # TRANSLATORS: how long, e.g. "for 10 min".
+        parts.append(_("for {duration}").format(duration=format_countdown(detail["seconds"])))
     elif t == "suspend" and isinstance(detail.get("gap_s"), (int, float)):
-        parts.append(f"for {format_countdown(detail['gap_s'])}")
+        # TRANSLATORS: how long, e.g. "for 10 min".
+        parts.append(_("for {duration}").format(duration=format_countdown(detail["gap_s"])))
     return when, what, " · ".join(parts)
 
 
@@ -201,7 +263,7 @@ class HistoryWindow:
         self.loads = 0  # completed reads (shown in the debug state)
         self.chart_size, self.comfort_size = self._chart_sizes()
 
-        root.title(WINDOW_TITLE)
+        root.title(_(WINDOW_TITLE))
         root.columnconfigure(0, weight=1)
         root.rowconfigure(0, weight=1)
         px = self.look.px
@@ -215,19 +277,19 @@ class HistoryWindow:
         header = ttk.Frame(outer)
         header.grid(row=0, column=0, columnspan=2, sticky="ew")
         header.columnconfigure(0, weight=1)
-        ttk.Label(header, text="Your breaks", style="Title.TLabel").grid(row=0, column=0,
-                                                                         sticky="w")
-        self.subtitle = ttk.Label(header, text="Loading…", style="Muted.TLabel")
+        ttk.Label(header, text=_("Your breaks"), style="Title.TLabel").grid(row=0, column=0,
+                                                                            sticky="w")
+        self.subtitle = ttk.Label(header, text=_("Loading…"), style="Muted.TLabel")
         self.subtitle.grid(row=1, column=0, sticky="w")
-        self.retry_button = ttk.Button(header, text="Refresh", command=self.reload)
+        self.retry_button = ttk.Button(header, text=_("Refresh"), command=self.reload)
         self.retry_button.grid(row=0, column=1, rowspan=2, sticky="e", padx=(0, px(8)))
-        self.close_button = ttk.Button(header, text="Close", command=self.close,
+        self.close_button = ttk.Button(header, text=_("Close"), command=self.close,
                                        style="Accent.TButton")
         self.close_button.grid(row=0, column=2, rowspan=2, sticky="e")
 
         self.banner = ttk.Frame(outer, style="Banner.TFrame", padding=px(12))
         self.banner.columnconfigure(0, weight=1)
-        self.error_title = ttk.Label(self.banner, text="⚠  History not available",
+        self.error_title = ttk.Label(self.banner, text="⚠  " + _("History not available"),
                                      style="BannerTitle.TLabel")
         self.error_title.grid(row=0, column=0, sticky="w")
         self.error_label = ttk.Label(self.banner, text="", style="Banner.TLabel",
@@ -236,7 +298,7 @@ class HistoryWindow:
         self.banner.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(px(12), 0))
         self.banner.grid_remove()
 
-        ttk.Label(outer, text="Today", style="Section.TLabel").grid(
+        ttk.Label(outer, text=_("Today"), style="Section.TLabel").grid(
             row=2, column=0, sticky="w", pady=(px(14), px(6)))
         self.tiles = self._tiles(outer)
         self.tiles.grid(row=3, column=0, columnspan=2, sticky="ew", pady=(0, px(14)))
@@ -296,8 +358,8 @@ class HistoryWindow:
                 swatch.create_rectangle(0, 0, px(10), px(10), fill=chart_colors[color],
                                         outline="")
             swatch.grid(row=1, column=0, sticky="w", padx=(0, px(6)))
-            ttk.Label(tile, text=label, style="Muted.TLabel").grid(
-                row=1, column=1, sticky="w")
+            ttk.Label(tile, text=_(label), style="Muted.TLabel", justify="left",
+                      wraplength=px(150)).grid(row=1, column=1, sticky="w")
             self.tile_values[key] = value
         return frame
 
@@ -306,23 +368,35 @@ class HistoryWindow:
         frame = ttk.Frame(parent)
         frame.columnconfigure(0, weight=1)
         frame.rowconfigure(1, weight=1)
-        ttk.Label(frame, text="Recent events", style="Section.TLabel").grid(
+        ttk.Label(frame, text=_("Recent events"), style="Section.TLabel").grid(
             row=0, column=0, sticky="w", pady=(0, px(6)))
         style = ttk.Style(self.root)
         style.configure("History.Treeview", rowheight=px(26))
         self.tree = ttk.Treeview(frame, columns=("when", "what", "detail"), show="headings",
                                  style="History.Treeview", selectmode="browse", height=12)
-        for col, text, width, stretch in (("when", "When", 132, False),
-                                          ("what", "Event", 112, False),
-                                          ("detail", "Details", 170, True)):
+        # Days and event names can be longer in other languages: those columns grow to fit.
+        body_font = tkfont.nametofont("TkDefaultFont", root=self.root)
+        noon = datetime(2024, 1, 1, 12, 0)
+        whens = [_("{day} {time}").format(day=day_text(date(2024, month, 22 + i)),
+                                          time=format_time(noon))
+                 for month in range(1, 13) for i in range(7)]
+        when_w = max(body_font.measure(t) for t in whens) + px(4)
+        when_w = px(132) if when_w <= px(140) else when_w
+        what_w = max(px(112), max(body_font.measure(t) for t in event_labels().values())
+                     + px(12))
+        # TRANSLATORS: the headings of the history's list of events.
+        for col, text, width, stretch in (("when", pgettext("column", "When"), when_w, False),
+                                          ("what", pgettext("column", "Event"), what_w, False),
+                                          ("detail", pgettext("column", "Details"), px(170),
+                                           True)):
             self.tree.heading(col, text=text, anchor="w")
-            self.tree.column(col, width=px(width), minwidth=px(60), stretch=stretch, anchor="w")
+            self.tree.column(col, width=width, minwidth=px(60), stretch=stretch, anchor="w")
         bar = ttk.Scrollbar(frame, orient="vertical", command=self.tree.yview)
         self.tree.configure(yscrollcommand=bar.set)
         self.tree.tag_configure("quiet", foreground=self.look.colors["muted"])
         self.tree.grid(row=1, column=0, sticky="nsew")
         bar.grid(row=1, column=1, sticky="ns")
-        self.empty_list = ttk.Label(frame, text="Nothing recorded in these days yet.",
+        self.empty_list = ttk.Label(frame, text=_("Nothing recorded in these days yet."),
                                     style="Muted.TLabel")
         return frame
 
@@ -333,7 +407,7 @@ class HistoryWindow:
             return
         self._loading = True
         self.retry_button.state(["disabled"])
-        self.subtitle.configure(text="Loading…")
+        self.subtitle.configure(text=_("Loading…"))
         now = datetime.now(UTC)
         chart_args = {"scale": self.chart_scale, "dark": self.look.dark,
                       "bg": self.look.colors["bg"]}
@@ -345,15 +419,17 @@ class HistoryWindow:
             today = now.astimezone(tz).date()
             try:
                 if data.error is None:
-                    data.chart = charts.weekly_chart(
-                        data.days, size, today=today,
-                        title="Breaks per day" if days <= 14 else f"Breaks, last {days} days",
-                        **chart_args)
+                    title = _("Breaks per day") if days <= 14 else ngettext(
+                        "Breaks, last {n} day", "Breaks, last {n} days", days).format(n=days)
+                    data.chart = charts.weekly_chart(data.days, size, today=today, title=title,
+                                                     **chart_args)
                     if data.comfort:
                         data.comfort_chart = charts.comfort_chart(
                             data.comfort, csize, days=days, now=now, tz=tz, **chart_args)
             except Exception as e:  # noqa: BLE001 - drawing must not take the window down
-                data.error = f"Could not draw the charts: {type(e).__name__}: {e}"
+                # TRANSLATORS: {error} is the reason.
+                data.error = _("Could not draw the charts: {error}").format(
+                    error=f"{type(e).__name__}: {e}")
             self._queue.put(data)
 
         threading.Thread(target=work, name="history-read", daemon=True).start()
@@ -387,13 +463,17 @@ class HistoryWindow:
         now = datetime.now(self.tz)
         today = now.date()
         first = today - timedelta(days=self.days - 1)
-        span = "Today" if self.days == 1 else \
-            f"{first:%a %d %b} – today ({self.days} days)"
+        if self.days == 1:
+            span = _("Today")
+        else:
+            # TRANSLATORS: the days the window shows: {first} is a day such as "Mon 1 Dec".
+            span = ngettext("{first} – today ({n} day)", "{first} – today ({n} days)",
+                            self.days).format(first=day_text(first), n=self.days)
         self.subtitle.configure(text=span)
         if data.error:
             self.error_label.configure(text=data.error)
             self.banner.grid()
-            self.retry_button.configure(text="Retry")
+            self.retry_button.configure(text=_("Retry"))
             self._show_placeholder()
             self.comfort_label.grid_remove()
             for value in self.tile_values.values():
@@ -401,7 +481,7 @@ class HistoryWindow:
             self.tree.delete(*self.tree.get_children())
         else:
             self.banner.grid_remove()
-            self.retry_button.configure(text="Refresh")
+            self.retry_button.configure(text=_("Refresh"))
             row = data.days[-1] if data.days else {}
             for _label, key, _c in TILES:
                 v = row.get(key, 0) or 0
@@ -461,14 +541,15 @@ def main(argv: list[str] | None = None) -> int:
     """Open the window; returns 0 when it closes, 1 without a display, 2 for bad arguments."""
     parser = argparse.ArgumentParser(prog="movebreak history window")
     parser.add_argument("--config", metavar="FILE", type=Path,
-                        help="config file (accepted for symmetry with the other windows)")
+                        help="config file (its language setting is used)")
     parser.add_argument("--days", type=int, default=7, help="days to show (1-90, default 7)")
     args = parser.parse_args(argv)
     if not 1 <= args.days <= 90:
         parser.error(f"--days must be between 1 and 90 (got {args.days})")
+    setup_language(args.config)  # before any text is built
     root = open_root()
     if root is None:
-        print("movebreak history: run `movebreak history` for the same numbers as text",
+        print(_("movebreak history: run `movebreak history` for the same numbers as text"),
               file=sys.stderr)
         return 1
     HistoryWindow(root, args.days, debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)

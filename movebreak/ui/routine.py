@@ -29,9 +29,10 @@ from PIL import Image, ImageTk
 
 from movebreak.adapters import sound, storage
 from movebreak.core.catalog import EXERCISES, KINDS, STRETCHES, Exercise
-from movebreak.core.safety import PAIN_RULE
+from movebreak.core.l10n import N_, _, ngettext, pgettext
+from movebreak.core.safety import pain_rule
 from movebreak.core.settings import Settings, default_settings
-from movebreak.ui import tips
+from movebreak.ui import setup_language, tips
 from movebreak.ui.common import (
     Look,
     apply_look,
@@ -55,7 +56,7 @@ from movebreak.ui.routine_model import (
     sound_cue,
 )
 
-WINDOW_TITLE = "movebreak stretch routine"
+WINDOW_TITLE = N_("movebreak stretch routine")
 TICK_MS = 100
 #: Ring colours per phase (Okabe-Ito, as in the charts): working vs. getting ready.
 RING = {"work": "#0072B2", "prompt": "#E69F00", "paused": "#8a8a8a"}
@@ -69,9 +70,25 @@ def kind_of(exercise: Exercise) -> str | None:
     return None
 
 
-#: Where an exercise is done, as the routine card says it.
-PLACE_TEXT = {"chair": "On a chair", "standing": "Standing", "floor": "On the floor"}
-TIMES = {1: "once", 2: "twice"}
+#: Where an exercise is done, as the routine card says it (translated where shown).
+PLACE_TEXT = {"chair": N_("On a chair"), "standing": N_("Standing"), "floor": N_("On the floor")}
+#: The same inside a sentence: "Next: Calf stretch (standing)".
+PLACE_IN_TEXT = {"chair": N_("on a chair"), "standing": N_("standing"),
+                 "floor": N_("on the floor")}
+
+
+def times_text(n: int) -> str:
+    """'once', 'twice', '3 times'."""
+    if n == 1:
+        return _("once")
+    if n == 2:
+        return _("twice")
+    return ngettext("{n} time", "{n} times", n).format(n=n)
+
+
+def side_text(side: str) -> str:
+    """'Left side' / 'Right side'."""
+    return _("Left side") if side == "left" else _("Right side")
 
 
 def dose_text(work: list[Step]) -> str:
@@ -79,15 +96,32 @@ def dose_text(work: list[Step]) -> str:
     routine: hold 45 s, twice each side.'"""
     first = work[0]
     two_sided = first.exercise.sides == 2
-    times = TIMES.get(first.reps, f"{first.reps} times")
+    seconds = f"{first.seconds:g}"
+    times = times_text(first.reps)
     if first.phase == "hold":
-        return f"This routine: hold {first.seconds:g} s, {times}{' each side' * two_sided}."
+        if two_sided:
+            # TRANSLATORS: {times} is "once", "twice" or "3 times".
+            return _("This routine: hold {seconds} s, {times} each side.").format(
+                seconds=seconds, times=times)
+        # TRANSLATORS: {times} is "once", "twice" or "3 times".
+        return _("This routine: hold {seconds} s, {times}.").format(seconds=seconds,
+                                                                     times=times)
     if first.phase == "move":
-        return f"This routine: {first.seconds:g} s of slow movement, {times}."
+        # TRANSLATORS: {times} is "once", "twice" or "3 times".
+        return _("This routine: {seconds} s of slow movement, {times}.").format(
+            seconds=seconds, times=times)
     if first.phase == "pumps":
-        legs = " with each leg" if two_sided else ""
-        return f"This routine: {first.pumps} pumps{legs}, {first.pump_s:g} s each way."
-    return f"This routine: {first.seconds:g} s."
+        each = f"{first.pump_s:g}"
+        if two_sided:
+            # TRANSLATORS: ankle pumps: point the toes away, then pull them back; {seconds}
+            # is how long each way is held.
+            return ngettext("This routine: {n} pump with each leg, {seconds} s each way.",
+                            "This routine: {n} pumps with each leg, {seconds} s each way.",
+                            first.pumps).format(n=first.pumps, seconds=each)
+        return ngettext("This routine: {n} pump, {seconds} s each way.",
+                        "This routine: {n} pumps, {seconds} s each way.",
+                        first.pumps).format(n=first.pumps, seconds=each)
+    return _("This routine: {seconds} s.").format(seconds=seconds)
 
 
 def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
@@ -97,9 +131,10 @@ def record_event(type_: str, kind: str | None, detail: dict) -> str | None:
         with History(storage.history_path()) as hist:
             hist.record(type_, kind, at=datetime.now(UTC), detail=detail)
     except HistoryError as e:
-        return f"Could not save this to your history: {e}"
+        # TRANSLATORS: {error} is the reason.
+        return _("Could not save this to your history: {error}").format(error=e)
     except (OSError, ValueError) as e:
-        return f"Could not save this to your history: {e}"
+        return _("Could not save this to your history: {error}").format(error=e)
     return None
 
 
@@ -167,7 +202,7 @@ class RoutineWindow:
         self.chime = Chime(settings)
 
         px = self.look.px
-        root.title(WINDOW_TITLE)
+        root.title(_(WINDOW_TITLE))
         root.columnconfigure(0, weight=1)
         root.rowconfigure(0, weight=1)
         self.outer = ttk.Frame(root, padding=(px(24), px(18), px(24), px(18)))
@@ -177,11 +212,11 @@ class RoutineWindow:
         header = ttk.Frame(self.outer)
         header.grid(row=0, column=0, sticky="ew")
         header.columnconfigure(0, weight=1)
-        title = KINDS[self.kind].title if self.kind in KINDS else "Stretch break"
+        title = KINDS[self.kind].title if self.kind in KINDS else _("Stretch break")
         ttk.Label(header, text=title, style="Title.TLabel").grid(row=0, column=0, sticky="w")
         self.progress_text = ttk.Label(header, text="", style="Muted.TLabel")
         self.progress_text.grid(row=0, column=1, sticky="e")
-        self.tips_button = ttk.Button(header, text="Tips", width=6, command=self.open_tips,
+        self.tips_button = ttk.Button(header, text=_("Tips"), width=-6, command=self.open_tips,
                                       takefocus=False)
         self.tips_button.grid(row=0, column=2, sticky="e", padx=(px(12), 0))
         self.progress = ttk.Progressbar(self.outer, mode="determinate",
@@ -201,8 +236,9 @@ class RoutineWindow:
         note = ttk.Frame(self.outer, style="Note.TFrame", padding=(px(12), px(8)))
         note.grid(row=5, column=0, sticky="ew", pady=(px(14), 0))
         note.columnconfigure(0, weight=1)
-        self.pain_label = ttk.Label(note, text=PAIN_RULE, style="Note.TLabel",
-                                    font="SunValleyBodyStrongFont")
+        self.pain_label = ttk.Label(note, text=pain_rule(), style="Note.TLabel",
+                                    font="SunValleyBodyStrongFont", justify="left",
+                                    wraplength=px(600))
         self.pain_label.grid(row=0, column=0, sticky="w")
         self.safety_label = safety_foot(note, self.look, wrap=600, style="Note.TLabel",
                                         pain_rule=False)
@@ -265,7 +301,8 @@ class RoutineWindow:
         self.ring_text = self.ring.create_text(size / 2, size / 2 - px(8), text="",
                                                font=self.look.font(54, "bold"),
                                                fill=self.look.colors["fg"])
-        self.ring_unit = self.ring.create_text(size / 2, size / 2 + px(30), text="seconds",
+        self.ring_unit = self.ring.create_text(size / 2, size / 2 + px(30),
+                                               text=self._seconds_word(30),
                                                font=self.look.font(13),
                                                fill=self.look.colors["muted"])
         self.side_label = ttk.Label(timer, text="", style="Subtitle.TLabel")
@@ -282,17 +319,21 @@ class RoutineWindow:
         buttons.columnconfigure(0, weight=1)
         # No keyboard focus on these: Space, Right and Escape always mean pause, skip, close
         # (a focused button would take Space for itself).
-        self.pause_button = ttk.Button(buttons, text="Pause", width=10, style="Accent.TButton",
+        # TRANSLATORS: a button that pauses the routine's countdown.
+        self.pause_button = ttk.Button(buttons, text=pgettext("routine button", "Pause"),
+                                       width=-10, style="Accent.TButton",
                                        command=self.toggle_pause, takefocus=False)
         self.pause_button.grid(row=0, column=1, padx=(0, px(8)))
-        self.skip_button = ttk.Button(buttons, text="Skip step", width=10, command=self.skip,
+        self.skip_button = ttk.Button(buttons, text=_("Skip step"), width=-10, command=self.skip,
                                       takefocus=False)
         self.skip_button.grid(row=0, column=2, padx=(0, px(8)))
-        self.stop_button = ttk.Button(buttons, text="Stop", width=8, command=self.stop,
-                                      takefocus=False)
+        self.stop_button = ttk.Button(buttons, text=pgettext("routine button", "Stop"),
+                                      width=-8, command=self.stop, takefocus=False)
         self.stop_button.grid(row=0, column=3)
-        ttk.Label(buttons, text="Space pauses · → skips · Esc closes",
-                  style="Muted.TLabel").grid(row=0, column=0, sticky="w")
+        # TRANSLATORS: the routine's keys: Space, the right arrow, Escape.
+        # Longer words (some languages) wrap instead of pushing the buttons out.
+        ttk.Label(buttons, text=_("Space pauses · → skips · Esc closes"), style="Muted.TLabel",
+                  justify="left", wraplength=px(300)).grid(row=0, column=0, sticky="w")
 
     def _checkin_view(self) -> None:
         px = self.look.px
@@ -302,25 +343,41 @@ class RoutineWindow:
         frame.columnconfigure(0, weight=1)
         self.checkin_frame = frame
         st = self.model.state()
-        unit = self.unit + "s"
+        done, total = st.steps_done, st.steps_total
+        holds = self.unit == "hold"
         if st.complete:
-            head, sub = "Well done!", f"Every {self.unit} done ({st.steps_total} of {st.steps_total})."
+            head = _("Well done!")
+            sub = (_("Every hold done ({done} of {total}).") if holds else
+                   _("Every step done ({done} of {total}).")).format(done=total, total=total)
         elif st.finished:
-            head = "Routine finished"
-            sub = f"{st.steps_done} of {st.steps_total} {unit} done; skipping one is fine."
+            head = _("Routine finished")
+            sub = (ngettext("{done} of {total} hold done; skipping one is fine.",
+                            "{done} of {total} holds done; skipping one is fine.", total)
+                   if holds else
+                   ngettext("{done} of {total} step done; skipping one is fine.",
+                            "{done} of {total} steps done; skipping one is fine.", total)
+                   ).format(done=done, total=total)
         else:
-            head = "Stopped early, and that's fine"
-            sub = f"{st.steps_done} of {st.steps_total} {unit} done. Every bit of movement counts."
-        ttk.Label(frame, text=head, style="Subtitle.TLabel").grid(row=0, column=0, sticky="w")
-        ttk.Label(frame, text=sub, style="Muted.TLabel").grid(row=1, column=0, sticky="w",
-                                                              pady=(px(2), px(16)))
+            head = _("Stopped early, and that's fine")
+            sub = (ngettext("{done} of {total} hold done. Every bit of movement counts.",
+                            "{done} of {total} holds done. Every bit of movement counts.", total)
+                   if holds else
+                   ngettext("{done} of {total} step done. Every bit of movement counts.",
+                            "{done} of {total} steps done. Every bit of movement counts.", total)
+                   ).format(done=done, total=total)
+        wrap = px(560)
+        ttk.Label(frame, text=head, style="Subtitle.TLabel", wraplength=wrap,
+                  justify="left").grid(row=0, column=0, sticky="w")
+        ttk.Label(frame, text=sub, style="Muted.TLabel", wraplength=wrap,
+                  justify="left").grid(row=1, column=0, sticky="w", pady=(px(2), px(16)))
         card = ttk.Frame(frame, style="Card.TFrame", padding=px(16))
         card.grid(row=2, column=0, sticky="ew")
         card.columnconfigure(0, weight=1)
-        ttk.Label(card, text="How comfortable do you feel right now?",
-                  style="Strong.TLabel").grid(row=0, column=0, sticky="w")
-        ttk.Label(card, text="Optional, one tap. It shows up in your history next to your "
-                             "breaks.", style="Muted.TLabel").grid(row=1, column=0, sticky="w")
+        ttk.Label(card, text=_("How comfortable do you feel right now?"), wraplength=wrap,
+                  justify="left", style="Strong.TLabel").grid(row=0, column=0, sticky="w")
+        ttk.Label(card, text=_("Optional, one tap. It shows up in your history next to your "
+                               "breaks."), wraplength=wrap, justify="left",
+                  style="Muted.TLabel").grid(row=1, column=0, sticky="w")
         row = ttk.Frame(card)
         row.grid(row=2, column=0, sticky="w", pady=(px(12), px(4)))
         for n in range(11):
@@ -330,23 +387,28 @@ class RoutineWindow:
         ends = ttk.Frame(card)
         ends.grid(row=3, column=0, sticky="ew")
         ends.columnconfigure(1, weight=1)
-        ttk.Label(ends, text="0 = very uncomfortable", style="Muted.TLabel").grid(
+        ttk.Label(ends, text=_("0 = very uncomfortable"), style="Muted.TLabel").grid(
             row=0, column=0, sticky="w")
-        ttk.Label(ends, text="10 = very comfortable", style="Muted.TLabel").grid(
+        ttk.Label(ends, text=_("10 = very comfortable"), style="Muted.TLabel").grid(
             row=0, column=2, sticky="e")
         bottom = ttk.Frame(frame)
         bottom.grid(row=3, column=0, sticky="ew", pady=(px(16), 0))
         bottom.columnconfigure(0, weight=1)
         self.thanks = ttk.Label(bottom, text="", style="Strong.TLabel")
         self.thanks.grid(row=0, column=0, sticky="w")
-        self.once_more_button = ttk.Button(bottom, text="Once more", width=10,
+        # TRANSLATORS: a button: do the same stretch routine again.
+        self.once_more_button = ttk.Button(bottom, text=_("Once more"), width=-10,
                                            command=self.once_more)
         self.once_more_button.grid(row=0, column=1, padx=(0, px(8)))
-        self.skip_checkin = ttk.Button(bottom, text="Skip", width=10, command=self.close)
+        # TRANSLATORS: a button: skip the comfort question and close the window.
+        self.skip_checkin = ttk.Button(bottom, text=pgettext("check-in", "Skip"), width=-10,
+                                       command=self.close)
         self.skip_checkin.grid(row=0, column=2)
         pin_label_colors(self.root, frame)
         self.progress.configure(value=self.model.steps_done)
-        self.progress_text.configure(text=f"{st.steps_done} of {st.steps_total} done")
+        # TRANSLATORS: the routine's progress: work steps done of all.
+        self.progress_text.configure(text=_("{done} of {total} done").format(
+            done=st.steps_done, total=st.steps_total))
         self.root.after_idle(self.skip_checkin.focus_set)
 
     def _center(self) -> None:
@@ -381,7 +443,9 @@ class RoutineWindow:
         """The chime for the clock's `events`; False if nothing played (the window then rings
         the display's bell, as without the setting). A problem is shown once."""
         played = self.chime(events)
-        text = f"No chime: {self.chime.player.problem}" if self.chime.player else ""
+        # TRANSLATORS: {problem} says why the sound could not play.
+        text = _("No chime: {problem}").format(problem=self.chime.player.problem) \
+            if self.chime.player else ""
         if not played and self.chime.player and self.chime.player.problem \
                 and text not in self.errors:
             self._error(text)
@@ -464,7 +528,8 @@ class RoutineWindow:
         self.checkin_score = score
         for n, b in self.checkin_buttons.items():
             b.state(["disabled"] if n != score else ["pressed"])
-        self.thanks.configure(text=f"Saved: {score}/10. Thank you!")
+        # TRANSLATORS: the comfort check-in was saved; {score} is 0 to 10.
+        self.thanks.configure(text=_("Saved: {score}/10. Thank you!").format(score=score))
         self._dump("checkin_saved")
         self.root.after(900, self.close)
 
@@ -530,40 +595,66 @@ class RoutineWindow:
         ex = st.exercise
         if ex is not None and ex.id != self._photo_for:
             self._show_exercise(ex)
-        total = st.steps_total
         self.progress.configure(value=st.steps_done + st.skipped)
-        self.progress_text.configure(
-            text=f"Exercise {st.exercise_index + 1} of {st.exercise_count} · "
-                 f"{self.unit} {st.step_number} of {total}" if st.exercise_count > 1 else
-            f"{self.unit.capitalize()} {st.step_number} of {total}")
+        self.progress_text.configure(text=self._progress_text(st))
         self.ring.itemconfigure(self.ring_text, text=str(st.seconds_left))
         self.ring.itemconfigure(self.ring_unit,
-                                text="paused" if st.paused else
-                                "second" if st.seconds_left == 1 else "seconds")
+                                # TRANSLATORS: under the countdown while it is paused.
+                                text=pgettext("countdown", "paused") if st.paused else
+                                self._seconds_word(st.seconds_left))
         side = ""
         if st.side and st.phase in ("hold", "pumps", "move"):
-            side = f"{st.side.capitalize()} side"
+            side = side_text(st.side)
         elif st.phase == "prepare":
-            side = "Change position" if st.moved and st.exercise_index else "Get ready"
+            side = _("Change position") if st.moved and st.exercise_index else _("Get ready")
         elif st.phase == "switch":
-            side = "Switch sides"
+            side = _("Switch sides")
         elif st.phase == "rest":
-            side = "Short rest"
+            side = _("Short rest")
         elif st.phase in ("hold", "move", "free"):
-            side = {"hold": "Hold", "move": "Move slowly", "free": "Go"}[st.phase]
+            # TRANSLATORS: what to do now: "Hold" (a stretch still), "Move slowly", "Go".
+            side = {"hold": pgettext("routine phase", "Hold"), "move": _("Move slowly"),
+                    "free": pgettext("routine phase", "Go")}[st.phase]
         if st.reps > 1 and st.phase in ("hold", "move"):
-            side += f" · {st.rep} of {st.reps}"
+            # TRANSLATORS: {what} is e.g. "Left side" or "Hold"; then the round, "1 of 2".
+            side = _("{what} · {rep} of {reps}").format(what=side, rep=st.rep, reps=st.reps)
         self.side_label.configure(text=side)
         prompt = st.prompt
         if st.phase == "pumps":
-            prompt = f"Pump {st.pump} of {st.pumps}: {prompt.lower()}"
+            # TRANSLATORS: ankle pumps of the nerve glide; {pump} counts them ("3 of 10").
+            prompt = (_("Pump {pump} of {pumps}: point your toes away")
+                      if st.pump_phase == "point" else
+                      _("Pump {pump} of {pumps}: pull your toes back towards you")).format(
+                pump=st.pump, pumps=st.pumps)
         if st.paused:
-            prompt = ("Paused while the computer slept. " if st.auto_paused else "Paused. ") + \
-                "Press Resume when you are ready."
+            prompt = _("Paused while the computer slept. Press Resume when you are ready.") \
+                if st.auto_paused else _("Paused. Press Resume when you are ready.")
         self.prompt_label.configure(text=prompt)
         self.next_label.configure(text=self._next_text())
-        self.pause_button.configure(text="Resume" if st.paused else "Pause")
+        self.pause_button.configure(text=_("Resume") if st.paused else
+                                    pgettext("routine button", "Pause"))
         self._dump()
+
+    @staticmethod
+    def _seconds_word(n: int) -> str:
+        """The word under the countdown's number."""
+        # TRANSLATORS: under the countdown's number (the number itself is shown above it).
+        return ngettext("second", "seconds", n)
+
+    def _progress_text(self, st: RoutineState) -> str:
+        """'Exercise 2 of 5 · hold 3 of 8', or 'Hold 1 of 2' for a single exercise."""
+        values = {"exercise": st.exercise_index + 1, "exercises": st.exercise_count,
+                  "step": st.step_number, "steps": st.steps_total}
+        if st.exercise_count > 1:
+            # TRANSLATORS: the routine's progress: the exercise, then the hold (a stretch held
+            # still) or step among all of the routine.
+            text = _("Exercise {exercise} of {exercises} · hold {step} of {steps}") \
+                if self.unit == "hold" else \
+                _("Exercise {exercise} of {exercises} · step {step} of {steps}")
+        else:
+            text = _("Hold {step} of {steps}") if self.unit == "hold" else \
+                _("Step {step} of {steps}")
+        return text.format(**values)
 
     def _next_text(self) -> str:
         """What comes after the current step: the other side, the next stretch, or the end."""
@@ -575,15 +666,23 @@ class RoutineWindow:
             if not step.work:
                 continue
             if step.exercise is not cur.exercise:
-                where = "" if step.exercise.place == cur.exercise.place else \
-                    f" ({PLACE_TEXT[step.exercise.place].lower()})"
-                return f"Next: {step.exercise.name}{where}"
+                if step.exercise.place == cur.exercise.place:
+                    # TRANSLATORS: {exercise} is the next exercise's name.
+                    return _("Next: {exercise}").format(exercise=step.exercise.name)
+                # TRANSLATORS: {exercise} is the next exercise's name; {place} is where it is
+                # done: "on a chair", "standing" or "on the floor".
+                return _("Next: {exercise} ({place})").format(
+                    exercise=step.exercise.name, place=_(PLACE_IN_TEXT[step.exercise.place]))
             if not cur.work:  # a prompt before this exercise's next hold
-                return f"Next: {step.side} side" if step.side else ""
+                return self._next_side(step.side) if step.side else ""
             if step.side and step.side != cur.side:
-                return f"Next: {step.side} side"
-            return f"Next: round {step.rep} of {step.reps}"
-        return "Last one, nearly there" if cur.work else ""
+                return self._next_side(step.side)
+            return _("Next: round {rep} of {reps}").format(rep=step.rep, reps=step.reps)
+        return _("Last one, nearly there") if cur.work else ""
+
+    @staticmethod
+    def _next_side(side: str) -> str:
+        return _("Next: left side") if side == "left" else _("Next: right side")
 
     def _draw_ring(self, st: RoutineState) -> None:
         if st.paused:
@@ -599,11 +698,16 @@ class RoutineWindow:
     def _show_exercise(self, ex: Exercise) -> None:
         self._photo_for = ex.id
         self.name_label.configure(text=ex.name)
-        where = PLACE_TEXT[ex.place] + (f" ({ex.elsewhere})" if ex.elsewhere else "")
-        sides = "each side" if ex.sides == 2 else ""
+        where = _(PLACE_TEXT[ex.place])
+        if ex.elsewhere:
+            # TRANSLATORS: where an exercise is done, and where else it may be, e.g. "On a
+            # chair (or lying on your back)".
+            where = _("{place} ({elsewhere})").format(place=where, elsewhere=ex.elsewhere)
+        sides = _("each side") if ex.sides == 2 else ""
         self.position_label.configure(text=" · ".join(p for p in (where, sides) if p))
         self.instruction.configure(text=ex.instruction)
-        usual = f"Usual dose: {ex.numbers()}\n" if ex.numbers() else ""
+        # TRANSLATORS: {dose} is the source's dose, e.g. "Hold 30-60 s, 1-2 times each side."
+        usual = _("Usual dose: {dose}").format(dose=ex.numbers()) + "\n" if ex.numbers() else ""
         work = [s for s in self.model.steps if s.exercise is ex and s.work]
         self.numbers.configure(text=usual + dose_text(work))
         path = resource_file(f"ex-{ex.id}@2x.png") or resource_file(f"ex-{ex.id}.png")
@@ -691,6 +795,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--hold-seconds must be above 0 and at most 600 (got {args.hold_seconds})")
     exercises = [EXERCISES[args.exercise]] if args.exercise else list(STRETCHES)
     loaded = storage.load_config(args.config, write_default=False, backup=False)
+    setup_language(settings=loaded.settings)  # before any text is built
     root = open_root()
     if root is None:
         return 1

@@ -19,6 +19,8 @@ Rules (the doses are the source's; see core/catalog.py):
   `steps_done`/`steps_total` count only the work steps.
 A routine is `complete` when every work step ran its time: skipping one (because it hurt,
 say) or stopping early makes it partial. `restart` runs the same steps again ("once more").
+Texts are in the current language (core.l10n), looked up when the steps are built and when
+`state()` is read.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from movebreak.core.catalog import PLACES, Exercise
+from movebreak.core.l10n import N_, _
 
 SIDES = ("left", "right")
 TRANSITION_S = 5.0
@@ -38,29 +41,42 @@ DEFAULT_HOLD_S = 30.0
 #: instead of counting the lost time as stretching.
 MAX_GAP_S = 5.0
 
-#: Where each place is, in words ("from the chair to the floor").
-PLACE_NAMES = {"chair": "the chair", "standing": "standing", "floor": "the floor"}
-#: How to get into each place from anywhere else.
-PLACE_MOVES = {
-    "chair": "Sit down on your chair, feet on the floor.",
-    "standing": "Stand up, with room to move.",
-    "floor": "Get down onto the floor (a mat helps) and lie on your back.",
+#: The words for getting into each place at the start (whole sentences, for translators).
+START_TEXT = {
+    "chair": N_("Get into position: sit down on your chair, feet on the floor."),
+    "standing": N_("Get into position: stand up, with room to move."),
+    "floor": N_("Get into position: get down onto the floor (a mat helps) and lie on your "
+                "back."),
 }
-GETTING_UP = {"chair": "Get up slowly and sit on your chair.",
-              "standing": "Get up slowly and stand."}
+#: The words for each change of place, (from, to) -> sentence.
+CHANGE_TEXT = {
+    ("chair", "standing"): N_("From the chair to standing: stand up, with room to move."),
+    ("chair", "floor"): N_("From the chair to the floor: get down onto the floor (a mat helps) "
+                           "and lie on your back."),
+    ("standing", "chair"): N_("From standing to the chair: sit down on your chair, feet on the "
+                              "floor."),
+    ("standing", "floor"): N_("From standing to the floor: get down onto the floor (a mat "
+                              "helps) and lie on your back."),
+    ("floor", "chair"): N_("From the floor to the chair: get up slowly and sit on your chair."),
+    ("floor", "standing"): N_("From the floor to standing: get up slowly and stand."),
+}
 
 
 def change_text(before: str | None, place: str) -> str:
     """The words for a change of position, e.g. 'From the chair to the floor: get down onto
-    the floor (a mat helps) and lie on your back.' (`before` None: the start)."""
-    if before is None:
-        return f"Get into position: {_lower_first(PLACE_MOVES[place])}"
-    how = GETTING_UP[place] if before == "floor" and place in GETTING_UP else PLACE_MOVES[place]
-    return f"From {PLACE_NAMES[before]} to {PLACE_NAMES[place]}: {_lower_first(how)}"
+    the floor (a mat helps) and lie on your back.' (`before` None: the start), in the current
+    language."""
+    return _(CHANGE_TEXT.get((before, place)) or START_TEXT[place]) if before is not None \
+        else _(START_TEXT[place])
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def switch_text(side: str | None) -> str:
+    """The prompt between the sides of a stretch ("Switch sides: right side next.")."""
+    if side == "left":
+        return _("Switch sides: left side next.")
+    if side == "right":
+        return _("Switch sides: right side next.")
+    return _("Switch sides.")
 
 
 def sound_cue(entered: Sequence[str]) -> str | None:
@@ -117,7 +133,9 @@ def build_steps(exercises: Sequence[Exercise], *, hold_s: float = DEFAULT_HOLD_S
     place: str | None = None
     for ex in exercises:
         moved = ex.place != place
-        text = change_text(place, ex.place) if moved else f"Next: {ex.name}. Get ready."
+        # TRANSLATORS: {exercise} is the next exercise's name, e.g. "Glute stretch".
+        text = change_text(place, ex.place) if moved else _("Next: {exercise}. Get ready.").format(
+            exercise=ex.name)
         steps.append(Step(ex, "prepare", position_s if moved else transition_s, text=text,
                           moved=moved))
         place = ex.place
@@ -308,10 +326,10 @@ class RoutineModel:
         if step is None or self.stopped:
             last = step or self.steps[-1]
             if self.finished:
-                prompt = "All done. Well done for taking the time!" if self.complete else \
-                    "Routine finished."
+                prompt = _("All done. Well done for taking the time!") if self.complete else \
+                    _("Routine finished.")
             else:
-                prompt = "Stopped. Every bit of movement counts."
+                prompt = _("Stopped. Every bit of movement counts.")
             return RoutineState(
                 phase="finished" if self.finished else "stopped", exercise=last.exercise,
                 exercise_index=self.exercises.index(last.exercise), side=None, rep=last.rep,
@@ -326,22 +344,22 @@ class RoutineModel:
         if step.phase == "prepare":
             prompt = step.text
         elif step.phase == "switch":
-            prompt = f"Switch sides: {step.side} side next."
+            prompt = switch_text(step.side)
         elif step.phase == "rest":
-            prompt = "Relax for a moment, then go again."
+            prompt = _("Relax for a moment, then go again.")
         elif step.phase == "pumps":
             half = int(self.elapsed // step.pump_s) if step.pump_s else 0
             pump = min(step.pumps, half // 2 + 1)
             pump_phase = "point" if half % 2 == 0 else "flex"
-            prompt = ("Point your toes away" if pump_phase == "point"
-                      else "Pull your toes back towards you")
+            prompt = (_("Point your toes away") if pump_phase == "point"
+                      else _("Pull your toes back towards you"))
         elif step.phase == "move":
-            moves = ex.moves or ("Move slowly, in a range that feels good.",)
+            moves = ex.moves or (_("Move slowly, in a range that feels good."),)
             prompt = moves[min(len(moves) - 1, int(fraction * len(moves)))]
         elif step.phase == "free":
-            prompt = "At your own pace."
+            prompt = _("At your own pace.")
         else:
-            prompt = "Hold still and breathe slowly."
+            prompt = _("Hold still and breathe slowly.")
         return RoutineState(
             phase=step.phase, exercise=ex, exercise_index=self.exercises.index(ex),
             side=step.side, rep=step.rep, reps=step.reps, seconds_left=seconds_left,

@@ -21,12 +21,24 @@ import os
 import sys
 
 from movebreak.core import safety
+from movebreak.core.l10n import N_, _, format_date
 
-RED_FLAG_HEADING = "\u26a0 Red flags: get help straight away"
-ACK_BUTTON = "I have read this"
-UNACKED_NOTE = ("movebreak shows this notice at every start until you confirm that you have "
-                "read it.")
-STAY_NOTE = "Please read the notice and confirm with the button below."
+#: The window's texts in English (translated where shown).
+RED_FLAG_HEADING = "\u26a0 " + N_("Red flags: get help straight away")
+ACK_BUTTON = N_("I have read this")
+UNACKED_NOTE = N_("movebreak shows this notice at every start until you confirm that you have "
+                  "read it.")
+STAY_NOTE = N_("Please read the notice and confirm with the button below.")
+
+
+def red_flag_heading() -> str:
+    """RED_FLAG_HEADING in the current language."""
+    return "\u26a0 " + _("Red flags: get help straight away")
+
+
+def notice_text() -> str:
+    """The whole notice as plain text, for the terminal (no display)."""
+    return f"{safety.title()}\n\n{safety.body()}\n\n{safety.ack_hint()}"
 
 
 class SafetyWindow:
@@ -46,25 +58,28 @@ class SafetyWindow:
         self.acknowledged = storage.safety_acknowledged(config)
         self.closed = False
         look = self.look = apply_look(root)
-        root.title(safety.TITLE)
+        root.title(safety.title())
         root.resizable(False, False)
         px = look.px
         wrap = px(460)
-        self.paragraphs = list(safety.PARAGRAPHS)
+        self.paragraphs = list(safety.paragraphs())
+        pain_rule = safety.pain_rule()
 
         frame = ttk.Frame(root, padding=(px(22), px(18), px(22), px(16)))
         frame.grid(sticky="nsew")
         frame.columnconfigure(0, weight=1)
-        ttk.Label(frame, text=safety.TITLE, style="Subtitle.TLabel").grid(row=0, sticky="w")
+        ttk.Label(frame, text=safety.title(), style="Subtitle.TLabel", wraplength=wrap,
+                  justify="left").grid(row=0, sticky="w")
         banner = ttk.Frame(frame, style="Banner.TFrame", padding=px(12))
         banner.grid(row=1, sticky="ew", pady=(px(12), px(12)))
-        self.heading = ttk.Label(banner, text=RED_FLAG_HEADING, style="BannerTitle.TLabel")
+        self.heading = ttk.Label(banner, text=red_flag_heading(), style="BannerTitle.TLabel",
+                                 wraplength=wrap, justify="left")
         self.heading.grid(row=0, sticky="w", pady=(0, px(4)))
         ttk.Label(banner, text=self.paragraphs[0], style="Banner.TLabel", wraplength=wrap,
                   justify="left").grid(row=1, sticky="w")
         row = 2
         for para in self.paragraphs[1:]:
-            style = "Strong.TLabel" if para == safety.PAIN_RULE else "Body.TLabel"
+            style = "Strong.TLabel" if para == pain_rule else "Body.TLabel"
             ttk.Label(frame, text=para, style=style, wraplength=wrap,
                       justify="left").grid(row=row, sticky="w", pady=(0, px(10)))
             row += 1
@@ -78,18 +93,20 @@ class SafetyWindow:
         self.ack_button = None
         self.close_button = None
         if self.acknowledged is None:
-            self.note.configure(text=STAY_NOTE if first_run else UNACKED_NOTE)
+            self.note.configure(text=_(STAY_NOTE) if first_run else _(UNACKED_NOTE))
             if not first_run:
-                self.close_button = ttk.Button(buttons, text="Close", command=self.close)
+                self.close_button = ttk.Button(buttons, text=_("Close"), command=self.close)
                 self.close_button.grid(row=0, column=0, padx=(0, px(8)))
-            self.ack_button = ttk.Button(buttons, text=ACK_BUTTON, style="Accent.TButton",
+            self.ack_button = ttk.Button(buttons, text=_(ACK_BUTTON), style="Accent.TButton",
                                          command=self.acknowledge, default="active")
             self.ack_button.grid(row=0, column=1)
             self.ack_button.focus_set()
         else:
-            when = self.acknowledged.astimezone().strftime("%d %b %Y")
-            self.note.configure(text=f"You confirmed that you read this on {when}.")
-            self.close_button = ttk.Button(buttons, text="OK", style="Accent.TButton",
+            when = format_date(self.acknowledged.astimezone())
+            # TRANSLATORS: {date} is a date such as "1 Dec 2026".
+            self.note.configure(text=_("You confirmed that you read this on {date}.").format(
+                date=when))
+            self.close_button = ttk.Button(buttons, text=_("OK"), style="Accent.TButton",
                                            command=self.close, default="active")
             self.close_button.grid(row=0, column=1)
             self.close_button.focus_set()
@@ -113,8 +130,9 @@ class SafetyWindow:
             storage.acknowledge_safety(self.config)
         except storage.ConfigError as e:
             self.root.bell()
-            self.note.configure(text=f"Could not record it: {e}. Please try again.",
-                                style="Error.TLabel")
+            # TRANSLATORS: {error} says why the acknowledgement could not be stored.
+            self.note.configure(text=_("Could not record it: {error}. Please try again.").format(
+                error=e), style="Error.TLabel")
             self._dump("ack_failed")
             return
         self.acknowledged = storage.safety_acknowledged(self.config)
@@ -125,7 +143,7 @@ class SafetyWindow:
         """Escape / window manager close: closes, except on first run before acknowledging."""
         if self.first_run and self.acknowledged is None:
             self.root.bell()
-            self.note.configure(text=STAY_NOTE)
+            self.note.configure(text=_(STAY_NOTE))
             if self.ack_button is not None:
                 self.ack_button.focus_set()
             self._dump("kept_open")
@@ -187,10 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-run", action="store_true",
                         help="stay open until the notice is acknowledged")
     args = parser.parse_args(argv)
-    from movebreak.ui import try_open_root
+    from movebreak.ui import setup_language, try_open_root
+    setup_language(args.config)  # before any text is built
     root = try_open_root("movebreak")
     if root is None:
-        print(f"{safety.TITLE}\n\n{safety.BODY}\n\n{safety.ACK_HINT}")
+        print(notice_text())
         return 1
     window = SafetyWindow(root, args.config, first_run=args.first_run,
                           debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)

@@ -21,7 +21,9 @@ from tkinter import ttk
 
 from movebreak.adapters import autostart, ipc, storage
 from movebreak.core.catalog import KIND_IDS, KINDS
+from movebreak.core.l10n import N_, _, ngettext, pgettext
 from movebreak.core.settings import DAY_NAMES
+from movebreak.ui import setup_language
 from movebreak.ui.common import (
     apply_look,
     dump_visible_state,
@@ -30,10 +32,10 @@ from movebreak.ui.common import (
     safety_foot,
 )
 from movebreak.ui.settings_form import (
-    DAY_LABELS,
     DAYS_KEY,
     FIELDS,
     FormState,
+    day_labels,
     form_state,
     human_duration,
     preview,
@@ -41,7 +43,7 @@ from movebreak.ui.settings_form import (
     validate,
 )
 
-WINDOW_TITLE = "movebreak settings"
+WINDOW_TITLE = N_("movebreak settings")
 
 # --------------------------------------------------------------------------- scrolling
 
@@ -145,7 +147,7 @@ class SettingsWindow:
         self.colors = self.look.colors
         self._styles()
 
-        root.title(WINDOW_TITLE)
+        root.title(_(WINDOW_TITLE))
         self._load_icons()
         root.columnconfigure(0, weight=1)
         root.rowconfigure(0, weight=1)
@@ -159,7 +161,7 @@ class SettingsWindow:
         banner = self._banner(body)
         if banner is not None:
             banner.grid(row=1, column=0, sticky="ew", padx=pad, pady=(self.px(12), 0))
-        self._section(body, "Reminders", 2)
+        self._section(body, _("Reminders"), 2)
         self._reminders(body).grid(row=3, column=0, sticky="ew", padx=pad)
         lower = ttk.Frame(body)
         lower.grid(row=5, column=0, sticky="nsew", padx=pad, pady=(0, self.px(12)))
@@ -167,8 +169,10 @@ class SettingsWindow:
         lower.columnconfigure(0, weight=3, uniform="lower")
         lower.columnconfigure(1, weight=2, uniform="lower")
         lower.rowconfigure(1, weight=1)
-        self._section(lower, "General", 0, column=0, padx=0)
-        self._section(lower, "Preview", 0, column=1, padx=(self.px(16), 0))
+        # TRANSLATORS: the heading of the general settings.
+        self._section(lower, _("General"), 0, column=0, padx=0)
+        # TRANSLATORS: the heading of the pane that shows what a reminder looks like.
+        self._section(lower, _("Preview"), 0, column=1, padx=(self.px(16), 0))
         self._general(lower).grid(row=1, column=0, sticky="nsew")
         self._preview_pane(lower).grid(row=1, column=1, sticky="nsew", padx=(self.px(16), 0))
         self._footer(root).grid(row=1, column=0, sticky="ew")
@@ -260,10 +264,10 @@ class SettingsWindow:
         if self.icon is not None:
             ttk.Label(frame, image=self.icon).grid(row=0, column=0, rowspan=2, sticky="w",
                                                    padx=(0, self.px(12)))
-        ttk.Label(frame, text="movebreak settings", style="Subtitle.TLabel").grid(
+        ttk.Label(frame, text=_(WINDOW_TITLE), style="Subtitle.TLabel").grid(
             row=0, column=1, sticky="sw")
-        ttk.Label(frame, text="Reminders to stand up, check your posture and stretch. "
-                              "Changes apply as soon as you save.",
+        ttk.Label(frame, text=_("Reminders to stand up, check your posture and stretch. "
+                                "Changes apply as soon as you save."),
                   style="Muted.TLabel").grid(row=1, column=1, sticky="nw", pady=(self.px(2), 0))
         return frame
 
@@ -285,7 +289,9 @@ class SettingsWindow:
     def _banner(self, parent) -> ttk.Frame | None:
         problems = [p for p in self.loaded.problems if p.severity in ("error", "warning")]
         if self.loaded.backup is not None:
-            note = f"A copy of the file as it was is kept at {self.loaded.backup}."
+            # TRANSLATORS: {path} is a file's path.
+            note = _("A copy of the file as it was is kept at {path}.").format(
+                path=self.loaded.backup)
         else:
             note = ""
         if not problems:
@@ -295,16 +301,18 @@ class SettingsWindow:
         frame = ttk.Frame(parent, style=f"{kind}.TFrame", padding=self.px(12))
         frame.columnconfigure(0, weight=1)
         if errors:
-            title = ("⚠  The settings file has problems. Values that could not be read show "
-                     "their defaults; Save writes a clean file.")
+            title = "⚠  " + _("The settings file has problems. Values that could not be read "
+                              "show their defaults; Save writes a clean file.")
         else:
-            title = ("ⓘ  The settings file has entries movebreak does not know. They are kept "
-                     "as they are when you save.")
+            title = "ⓘ  " + _("The settings file has entries movebreak does not know. They are "
+                              "kept as they are when you save.")
         ttk.Label(frame, text=title, style=f"{kind}.TLabel",
                   font="SunValleyBodyStrongFont").grid(row=0, column=0, sticky="w")
         lines = [f"•  {p.message}" for p in problems[:6]]
         if len(problems) > 6:
-            lines.append(f"…and {len(problems) - 6} more")
+            more = len(problems) - 6
+            # TRANSLATORS: after a list of six problems of the settings file.
+            lines.append(ngettext("…and {n} more", "…and {n} more", more).format(n=more))
         if note:
             lines.append(note)
         text = ttk.Label(frame, text="\n".join(lines), style=f"{kind}.TLabel", justify="left")
@@ -331,10 +339,12 @@ class SettingsWindow:
             err.grid(row=r, column=1, sticky="w", padx=(self.px(12), self.px(12)))
             err.grid_remove()
             self.error_partners[ikey] = summary
-            ttk.Label(card, text="every").grid(row=r, column=2, sticky="e", padx=(0, self.px(8)))
+            # TRANSLATORS: before a reminder's interval: "every [30] min".
+            ttk.Label(card, text=_("every")).grid(row=r, column=2, sticky="e",
+                                                  padx=(0, self.px(8)))
             combo = self._text_input(card, ikey, 7)
             combo.grid(row=r, column=3, sticky="e", pady=self.px(2))
-            unit = ttk.Label(card, text="min", width=4)
+            unit = ttk.Label(card, text=self._minutes_unit(), width=self._unit_width())
             unit.grid(row=r, column=4, sticky="w", padx=(self.px(8), 0))
             self.unit_labels[ikey] = unit
             for w in (check, summary, combo):
@@ -366,7 +376,7 @@ class SettingsWindow:
             ttk.Label(card, text=before).grid(row=row, column=0, sticky="w", pady=py)
             self._text_input(card, key, 6).grid(row=row, column=1, sticky="w",
                                                 padx=self.px(8), pady=py)
-            unit = ttk.Label(card, text="min", width=4)
+            unit = ttk.Label(card, text=self._minutes_unit(), width=self._unit_width())
             unit.grid(row=row, column=2, sticky="w")
             self.unit_labels[key] = unit
             hint = ttk.Label(card, text=after, style="Muted.TLabel")
@@ -376,20 +386,25 @@ class SettingsWindow:
             err.grid_remove()
             self.error_partners[key] = hint
 
-        duration_row(0, "general.snooze", "Snooze for", "when you press Snooze")
-        duration_row(1, "general.natural_break", "Natural break after", "away from the computer")
+        duration_row(0, "general.snooze", _("Snooze for"), _("when you press Snooze"))
+        duration_row(1, "general.natural_break", _("Natural break after"),
+                     _("away from the computer"))
 
         hours_key = "general.working_hours.enabled"
-        hours = ttk.Checkbutton(card, text="Only remind during working hours",
+        hours = ttk.Checkbutton(card, text=_("Only remind during working hours"),
                                 variable=self._var(hours_key), style="Switch.TCheckbutton")
         hours.grid(row=4, column=0, columnspan=4, sticky="w", pady=(self.px(10), py))
         self.inputs[hours_key] = hours
 
         times = ttk.Frame(card)
         times.grid(row=5, column=0, columnspan=4, sticky="w", padx=(self.px(28), 0))
-        ttk.Label(times, text="from").grid(row=0, column=0, padx=(0, self.px(8)))
+        # TRANSLATORS: working hours: "from [09:00] to [17:30]".
+        ttk.Label(times, text=pgettext("working hours", "from")).grid(
+            row=0, column=0, padx=(0, self.px(8)))
         self._text_input(times, "general.working_hours.start", 6).grid(row=0, column=1)
-        ttk.Label(times, text="to").grid(row=0, column=2, padx=self.px(8))
+        # TRANSLATORS: working hours: "from [09:00] to [17:30]".
+        ttk.Label(times, text=pgettext("working hours", "to")).grid(
+            row=0, column=2, padx=self.px(8))
         self._text_input(times, "general.working_hours.end", 6).grid(row=0, column=3)
         for col, key in ((4, "general.working_hours.start"), (5, "general.working_hours.end")):
             err = self._error_label(times, key, wrap=200)
@@ -399,10 +414,10 @@ class SettingsWindow:
         days = ttk.Frame(card)
         days.grid(row=8, column=0, columnspan=4, sticky="w", padx=(self.px(28), 0),
                   pady=(self.px(6), 0))
-        for i, (day, label) in enumerate(zip(DAY_NAMES, DAY_LABELS)):
+        for i, (day, label) in enumerate(zip(DAY_NAMES, day_labels())):
             key = f"general.working_days.{day}"
             b = ttk.Checkbutton(days, text=label, variable=self._var(key),
-                                style="Toggle.TButton", width=4)
+                                style="Toggle.TButton", width=-4)
             b.grid(row=0, column=i, padx=(0, self.px(4)))
             self.inputs[key] = b
         err = self._error_label(days, DAYS_KEY, wrap=160)
@@ -417,13 +432,16 @@ class SettingsWindow:
                    pady=(self.px(8) if row == 10 else py, py))
             self.inputs[key] = c
         self._sound_row(card).grid(row=12, column=0, columnspan=4, sticky="w", pady=(py, py))
+        # Before "start at login": that switch stays the last field before Cancel and Save.
+        self._language_row(card).grid(row=13, column=0, columnspan=4, sticky="w",
+                                      pady=(py, py))
         key = "general.autostart"
         c = ttk.Checkbutton(card, text=FIELDS[key].label, variable=self._var(key),
                             style="Switch.TCheckbutton")
-        c.grid(row=13, column=0, columnspan=4, sticky="w", pady=(py, py))
+        c.grid(row=14, column=0, columnspan=4, sticky="w", pady=(py, py))
         self.inputs[key] = c
         for key in (hours_key, "general.respect_dnd", "general.hold_when_fullscreen",
-                    "routine.chime", "general.autostart"):
+                    "routine.chime", "general.language", "general.autostart"):
             w = self.inputs[key]
             w.bind("<<TraverseIn>>", lambda _e, w=w: self.scroller.show(w), add="+")
         return card
@@ -444,8 +462,9 @@ class SettingsWindow:
             if i == 0:
                 self.inputs[key] = b
             self.choice_buttons[f"{key}={value}"] = b
-        self.sound_test_button = ttk.Button(line, text="Test", width=6, command=self.test_sound,
-                                            name="sound_test")
+        # TRANSLATORS: a button that plays the chosen reminder sound.
+        self.sound_test_button = ttk.Button(line, text=_("Test"), width=-6,
+                                            command=self.test_sound, name="sound_test")
         self.sound_test_button.grid(row=0, column=5, padx=(self.px(8), 0))
         key = "routine.chime"
         chime = ttk.Checkbutton(line, text=FIELDS[key].label, variable=self._var(key))
@@ -456,6 +475,49 @@ class SettingsWindow:
         self._sound_player = None
         return line
 
+    def _language_row(self, parent) -> ttk.Frame:
+        """Language: a read-only list of "Automatic (desktop language)" and each shipped
+        language in its own name. The form keeps the code ("auto", "es"); the list shows the
+        names. New texts follow after Save (the app and every window opened from then on)."""
+        line = ttk.Frame(parent)
+        key = "general.language"
+        f = FIELDS[key]
+        ttk.Label(line, text=f.label).grid(row=0, column=0, padx=(0, self.px(8)))
+        var = self._var(key)  # the code; _changed() writes it into the form
+        labels = [label for _value, label in f.choices]
+        shown = tk.StringVar(self.root, self._choice_label(key, str(var.get())))
+        combo = ttk.Combobox(line, textvariable=shown, values=labels, state="readonly",
+                             width=max(len(label) for label in labels) + 1, name="language")
+        combo.grid(row=0, column=1, sticky="w")
+
+        def picked(_event=None) -> None:
+            index = combo.current()
+            if index >= 0:
+                var.set(f.choices[index][0])
+            combo.selection_clear()
+        combo.bind("<<ComboboxSelected>>", picked)
+        combo.bind("<FocusOut>", lambda _e: combo.selection_clear(), add="+")
+        self.inputs[key] = combo
+        err = self._error_label(line, key, wrap=220)
+        err.grid(row=0, column=2, sticky="w", padx=(self.px(10), 0))
+        err.grid_remove()
+        return line
+
+    @staticmethod
+    def _choice_label(key: str, value: str) -> str:
+        """What a choice field shows for `value` (the value itself if it is not a choice)."""
+        return next((label for v, label in FIELDS[key].choices if v == value), value)
+
+    @staticmethod
+    def _minutes_unit() -> str:
+        # TRANSLATORS: the unit after a number of minutes typed in a field; keep it short.
+        return _("min")
+
+    def _unit_width(self) -> int:
+        """Characters the unit label keeps free (it is blank while the text is not a bare
+        number, so the fields do not move)."""
+        return max(4, len(self._minutes_unit()) + 1)
+
     def test_sound(self) -> None:
         """Test button: play the chosen reminder sound now (GSound on this thread's player;
         waits at most a second)."""
@@ -464,7 +526,8 @@ class SettingsWindow:
             self._sound_player = sound.Player()
         choice = str(self.state.get("general.sound"))
         self.sound_test = sound.try_sound(choice, self._sound_player)
-        self.pv_sound.configure(text=f"Sound: {self.sound_test}")
+        # TRANSLATORS: {result} says what happened when the sound was tried.
+        self.pv_sound.configure(text=_("Sound: {result}").format(result=self.sound_test))
         self.pv_sound.grid()
         self._schedule_dump()
 
@@ -472,14 +535,16 @@ class SettingsWindow:
         """One line under the stretch reminder: the guided routine's hold length, times each
         side and desk only (the [routine] settings)."""
         line = ttk.Frame(parent)
-        ttk.Label(line, text="Routine: hold", style="Muted.TLabel").grid(
+        # TRANSLATORS: the stretch routine's settings: "Routine: hold [30 s] each side [once]".
+        ttk.Label(line, text=_("Routine: hold"), style="Muted.TLabel").grid(
             row=0, column=0, padx=(0, self.px(8)))
         col = 1
-        for key, after in (("routine.hold", "each side"), ("routine.rounds", "")):
+        # TRANSLATORS: the stretch routine's settings: "Routine: hold [30 s] each side [once]".
+        for key, after in (("routine.hold", _("each side")), ("routine.rounds", "")):
             var = self._var(key)
             for i, (value, label) in enumerate(FIELDS[key].choices):
                 b = ttk.Radiobutton(line, text=label, value=value, variable=var,
-                                    style="Choice.Toggle.TButton", width=6,
+                                    style="Choice.Toggle.TButton", width=-6,
                                     name=f"{key.split('.')[1]}_{value}")
                 b.grid(row=0, column=col, padx=(0, self.px(4)))
                 b.bind("<<TraverseIn>>", lambda _e, w=b: self.scroller.show(w), add="+")
@@ -492,7 +557,7 @@ class SettingsWindow:
                     row=0, column=col, padx=(self.px(4), self.px(16)))
                 col += 1
         key = "routine.desk_only"
-        desk = ttk.Checkbutton(line, text="Desk only (no floor stretches)",
+        desk = ttk.Checkbutton(line, text=_("Desk only (no floor stretches)"),
                                variable=self._var(key))
         desk.grid(row=0, column=col, padx=(self.px(16), 0))
         desk.bind("<<TraverseIn>>", lambda _e, w=desk: self.scroller.show(w), add="+")
@@ -502,7 +567,8 @@ class SettingsWindow:
     def _preview_pane(self, parent) -> ttk.Frame:
         card = self._card(parent)
         card.columnconfigure(0, weight=1)
-        self.pv_app = ttk.Label(card, text="movebreak · now", style="Muted.TLabel")
+        # TRANSLATORS: the preview's header, as a notification shows the app and the time.
+        self.pv_app = ttk.Label(card, text=_("movebreak · now"), style="Muted.TLabel")
         self.pv_app.grid(row=0, column=0, sticky="w")
         self.pv_title = ttk.Label(card, text="", style="Strong.TLabel")
         self.pv_title.grid(row=1, column=0, sticky="w", pady=(self.px(4), 0))
@@ -513,15 +579,16 @@ class SettingsWindow:
         self.pv_actions = []
         for i in range(3):
             chip = ttk.Label(actions, text="", style="Chip.TLabel")
-            chip.grid(row=0, column=i, padx=(0, self.px(6)))
+            chip.grid(row=0, column=i, padx=(0, self.px(6)), sticky="w")
             self.pv_actions.append(chip)
-        self.pv_when = ttk.Label(card, text="", style="Muted.TLabel", justify="left")
+        self.pv_when = ttk.Label(card, text="", style="Muted.TLabel", justify="left",
+                                 wraplength=self.px(260))
         self.pv_when.grid(row=4, column=0, sticky="w", pady=(self.px(6), 0))
         self.pv_sound = ttk.Label(card, text="", style="Muted.TLabel", justify="left")
         self.pv_sound.grid(row=5, column=0, sticky="w", pady=(self.px(6), 0))
         self.pv_sound.grid_remove()  # until Test is pressed
         card.rowconfigure(6, weight=1)
-        tip = ttk.Label(card, text="Point at a reminder or Tab to it to preview it.",
+        tip = ttk.Label(card, text=_("Point at a reminder or Tab to it to preview it."),
                         style="Muted.TLabel", justify="left")
         tip.grid(row=6, column=0, sticky="sw", pady=(self.px(10), 0))
 
@@ -529,6 +596,7 @@ class SettingsWindow:
             width = max(self.px(160), event.width - self.px(32))
             self.pv_body.configure(wraplength=width)
             self.pv_sound.configure(wraplength=width)
+            self.pv_when.configure(wraplength=width)
             tip.configure(wraplength=width)
         card.bind("<Configure>", wrap)
         return card
@@ -546,17 +614,17 @@ class SettingsWindow:
         frame.bind("<Configure>", lambda e: (
             self.safety_label.configure(wraplength=max(self.px(200), e.width - self.px(260))),
             self.status.configure(wraplength=max(self.px(200), e.width - self.px(40)))))
-        self.cancel_button = ttk.Button(frame, text="Cancel", command=self.cancel,
-                                        width=10, name="cancel")
+        self.cancel_button = ttk.Button(frame, text=_("Cancel"), command=self.cancel,
+                                        width=-10, name="cancel")
         self.cancel_button.grid(row=2, column=1, padx=(0, self.px(8)))
-        self.save_button = ttk.Button(frame, text="Save", command=self.save,
-                                      style="Accent.TButton", width=10, name="save")
+        self.save_button = ttk.Button(frame, text=_("Save"), command=self.save,
+                                      style="Accent.TButton", width=-10, name="save")
         self.save_button.grid(row=2, column=2)
         return frame
 
     def _fit(self) -> None:
         """Size the window to its content, scrolling only beyond the screen's height."""
-        for _ in range(3):  # wraplengths follow the first layout; let heights settle
+        for _unused in range(3):  # wraplengths follow the first layout; let heights settle
             self.root.update_idletasks()
         body = self.scroller.body
         want_w = body.winfo_reqwidth()
@@ -600,11 +668,16 @@ class SettingsWindow:
                 widget.state(["invalid"] if key in self.errors else ["!invalid"])
         for key, unit in self.unit_labels.items():
             text = str(self.state.get(key)).strip()
-            unit.configure(text="min" if text.isdigit() else "")
+            unit.configure(text=self._minutes_unit() if text.isdigit() else "")
         sound_on = self.state.get("general.sound") != "off"
         self.sound_test_button.state(["!disabled"] if sound_on else ["disabled"])
         self.inputs["routine.chime"].state(["!disabled"] if sound_on else ["disabled"])
         hours_on = bool(self.state.get("general.working_hours.enabled"))
+        language = self.inputs["general.language"]
+        if isinstance(language, ttk.Combobox):  # follow the form (e.g. a value set in code)
+            label = self._choice_label("general.language", str(self.state.get("general.language")))
+            if language.get() != label:
+                language.set(label)
         for key in ("general.working_hours.start", "general.working_hours.end",
                     *(f"general.working_days.{d}" for d in DAY_NAMES)):
             self.inputs[key].state(["!disabled"] if hours_on else ["disabled"])
@@ -617,19 +690,24 @@ class SettingsWindow:
         p = preview(kind)
         self.pv_title.configure(text=p.title)
         self.pv_body.configure(text=p.body)
-        snooze = self.state.get("general.snooze")
-        snooze_text = f"Snooze {snooze} min" if str(snooze).strip().isdigit() else "Snooze"
-        for chip, text in zip(self.pv_actions, ("Done", snooze_text, "Skip")):
+        snooze = str(self.state.get("general.snooze")).strip()
+        # The notification's own buttons (adapters/notify, core/texts.snooze_label).
+        snooze_text = ngettext("Snooze {n} min", "Snooze {n} min", int(snooze)).format(
+            n=int(snooze)) if snooze.isdigit() else pgettext("button", "Snooze")
+        actions = (pgettext("button", "Done"), snooze_text, pgettext("button", "Skip"))
+        for chip, text in zip(self.pv_actions, actions):
             chip.configure(text=text)
         if f"reminders.{kind}.interval" in self.errors:
-            when = "Fix the interval to see when it comes."
+            when = _("Fix the interval to see when it comes.")
         elif not self.state.get(f"reminders.{kind}.enabled"):
-            when = "This reminder is off."
+            when = _("This reminder is off.")
         else:
             interval = str(self.state.get(f"reminders.{kind}.interval")).strip()
             if interval.isdigit():
                 interval = human_duration(int(interval) * 60)
-            when = f"Shown every {interval} while you are at the computer."
+            # TRANSLATORS: {interval} is a duration such as "30 min" or "1h30m".
+            when = _("Shown every {interval} while you are at the computer.").format(
+                interval=interval)
         self.pv_when.configure(text=when)
 
     def _set_status(self, text: str) -> None:
@@ -660,8 +738,9 @@ class SettingsWindow:
             if first is not None:
                 self.inputs[first].focus_set()
             count = len(self.errors)
-            self._set_status(f"Not saved: {count} field{'s' if count > 1 else ''} "
-                             "marked in red need a valid value.")
+            self._set_status(ngettext("Not saved: {n} field marked in red needs a valid value.",
+                                      "Not saved: {n} fields marked in red need a valid value.",
+                                      count).format(n=count))
             return False
         settings = to_settings(self.state)
         now_on_disk = storage.config_mtime_ns(self.path) if Path(self.path).is_file() else None
@@ -671,16 +750,17 @@ class SettingsWindow:
             # silently; a second Save overwrites it on purpose.
             self._overwrite_ok = True
             self.root.bell()
-            self._set_status("Not saved: config.toml was changed outside this window since it "
-                             "opened. Press Save again to replace it with what you see here, "
-                             "or Cancel to keep the other change.")
+            self._set_status(_("Not saved: config.toml was changed outside this window since it "
+                               "opened. Press Save again to replace it with what you see here, "
+                               "or Cancel to keep the other change."))
             return False
         try:
             storage.save_config(self.path, settings, self.loaded.extra)
         except storage.ConfigError as e:
             self.root.bell()
-            self._set_status(f"Not saved: {e}. Your changes are still here; fix the problem "
-                             "and press Save again.")
+            # TRANSLATORS: {problem} says why the file could not be written.
+            self._set_status(_("Not saved: {problem}. Your changes are still here; fix the "
+                               "problem and press Save again.").format(problem=e))
             return False
         notes = []
         want = settings.autostart
@@ -688,18 +768,22 @@ class SettingsWindow:
             try:
                 autostart.enable() if want else autostart.disable()
             except OSError as e:
-                notes.append(f"could not change start at login ({e})")
+                # TRANSLATORS: {error} is the system's reason.
+                notes.append(_("could not change start at login ({error})").format(error=e))
         try:
             ipc.request(storage.runtime_dir(), "reload", timeout=5)
         except ipc.NotRunning:
             pass  # nothing running; the next start reads the file
         except (RuntimeError, OSError) as e:
-            notes.append(f"the running movebreak did not take the change ({e}); it will pick "
-                         "it up within a minute")
+            # TRANSLATORS: {error} is the reason.
+            notes.append(_("the running movebreak did not take the change ({error}); it will "
+                           "pick it up within a minute").format(error=e))
         self.saved = True
         if notes:
-            self._set_status("Saved, but " + "; ".join(notes) + ".")
-            self.save_button.configure(text="Close", command=self.close)
+            # TRANSLATORS: {problems} is one or two of "could not change start at login (...)"
+            # and "the running movebreak did not take the change (...)", joined by "; ".
+            self._set_status(_("Saved, but {problems}.").format(problems="; ".join(notes)))
+            self.save_button.configure(text=_("Close"), command=self.close)
             self._dump()
             return True
         self._dump(event="saved")
@@ -739,6 +823,7 @@ class SettingsWindow:
             "title": self.root.title(),
             "scale": self.scale,
             "values": {k: v.get() for k, v in self.vars.items()},
+            "language_shown": str(self.inputs["general.language"].get()),
             "errors": dict(self.errors),
             "shown_errors": shown,
             "error_geometry": {k: geometry(self.error_labels[k]) for k in shown},
@@ -772,10 +857,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", metavar="FILE", type=Path, help="config file to edit")
     args = parser.parse_args(argv)
     path = storage.config_path(args.config)
+    setup_language(path)  # before any text is built (the problems below are texts too)
     loaded = storage.load_config(path)
     root = open_root()
     if root is None:
-        print(f"movebreak settings: edit {path} instead", file=sys.stderr)
+        # TRANSLATORS: {path} is the config file's path.
+        print(_("movebreak settings: edit {path} instead").format(path=path), file=sys.stderr)
         return 1
     window = SettingsWindow(root, path, loaded,
                             debug_file=os.environ.get("MOVEBREAK_UI_DEBUG_FILE") or None)

@@ -3,19 +3,33 @@
 The Tk window (ui/settings.py) keeps one `FormState`, writes every keystroke into it and asks
 `validate()` what to mark; `to_settings()` builds the `Settings` to save. Pure and
 display-free, so the tests run without X. Called from the settings process's main thread.
+Every text is looked up in the current language when it is read (`FIELDS` is rebuilt when the
+language changes), never at import.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from movebreak.core.catalog import KIND_IDS, KINDS, exercise_for, reminder_body
 from movebreak.core.durations import DurationError, parse_duration
+from movebreak.core.l10n import (
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    current,
+    current_locale,
+    format_weekday,
+    pgettext,
+)
 from movebreak.core.settings import (
     DAY_NAMES,
     HOLD_CHOICES,
     INTERVAL_RANGE,
+    LANGUAGE_CHOICES,
     NATURAL_BREAK_RANGE,
     ROUNDS_CHOICES,
     SNOOZE_RANGE,
@@ -26,12 +40,12 @@ from movebreak.core.settings import (
 )
 
 __all__ = [
-    "DAY_LABELS",
     "FIELDS",
     "INTERVAL_PRESETS_MIN",
     "Field",
     "FormError",
     "FormState",
+    "day_labels",
     "duration_text",
     "form_state",
     "human_duration",
@@ -43,10 +57,25 @@ __all__ = [
 INTERVAL_PRESETS_MIN = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240)
 SNOOZE_PRESETS_MIN = (5, 10, 15, 20, 30, 60)
 NATURAL_BREAK_PRESETS_MIN = (1, 2, 3, 5, 10, 15)
-DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_HOURS = ("09:00", "17:30")
-#: What the sound choices are called in the window.
-SOUND_LABELS = {"off": "Off", "theme": "Theme sound", "chime": "Chime"}
+#: What the sound choices are called in the window (translated where shown).
+SOUND_LABELS = {"off": N_("Off"), "theme": N_("Theme sound"), "chime": N_("Chime")}
+#: A Monday (any will do): the working-day toggles are named from its week.
+_A_MONDAY = datetime(2024, 1, 1)
+
+
+def day_labels() -> tuple[str, ...]:
+    """The abbreviated weekday names, Monday first, as the current locale writes them
+    ("Mon" ... "Sun" in English)."""
+    return tuple(format_weekday(_A_MONDAY.replace(day=1 + i)) for i in range(7))
+
+
+def language_label(code: str) -> str:
+    """What a `general.language` choice is called: "auto" in the current language, the
+    others in their own language (so everyone finds theirs)."""
+    if code == "auto":
+        return _("Automatic (desktop language)")
+    return LANGUAGE_NAMES.get(code, code)
 
 
 @dataclass(frozen=True)
@@ -67,51 +96,93 @@ def _minutes(values: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+def _times(n: int) -> str:
+    """'once', 'twice' (the rounds choices)."""
+    return _("once") if n == 1 else _("twice")
+
+
 def _build_fields() -> dict[str, Field]:
+    """The fields with their texts in the current language."""
     fields: list[Field] = []
     for kind in KIND_IDS:
         k = KINDS[kind]
         fields.append(Field(f"reminders.{kind}.enabled", k.title, "bool", k.summary, kind=kind))
-        fields.append(Field(f"reminders.{kind}.interval", f"{k.title} interval", "duration",
-                            "minutes, or a duration such as 1h30m", INTERVAL_RANGE,
+        # TRANSLATORS: {kind} is a reminder's name, e.g. "Stretch break".
+        fields.append(Field(f"reminders.{kind}.interval", _("{kind} interval").format(
+                            kind=k.title), "duration",
+                            # TRANSLATORS: "1h30m" is how durations are typed; keep it as is.
+                            _("minutes, or a duration such as 1h30m"), INTERVAL_RANGE,
                             _minutes(INTERVAL_PRESETS_MIN), kind=kind))
     fields += [
-        Field("general.snooze", "Snooze for", "duration",
-              "how long Snooze postpones a reminder", SNOOZE_RANGE,
+        Field("general.snooze", _("Snooze for"), "duration",
+              _("how long Snooze postpones a reminder"), SNOOZE_RANGE,
               _minutes(SNOOZE_PRESETS_MIN)),
-        Field("general.natural_break", "Away counts as a break after", "duration",
-              "stepping away this long restarts the movement timer", NATURAL_BREAK_RANGE,
+        Field("general.natural_break", _("Away counts as a break after"), "duration",
+              _("stepping away this long restarts the movement timer"), NATURAL_BREAK_RANGE,
               _minutes(NATURAL_BREAK_PRESETS_MIN)),
-        Field("general.working_hours.enabled", "Only during working hours", "bool",
-              "outside these hours no reminders are shown"),
-        Field("general.working_hours.start", "Start", "time", "HH:MM, 24-hour clock"),
-        Field("general.working_hours.end", "End", "time", "HH:MM, 24-hour clock"),
+        Field("general.working_hours.enabled", _("Only during working hours"), "bool",
+              _("outside these hours no reminders are shown")),
+        # TRANSLATORS: the start of the working hours.
+        Field("general.working_hours.start", pgettext("working hours", "Start"), "time",
+              _("HH:MM, 24-hour clock")),
+        # TRANSLATORS: the end of the working hours.
+        Field("general.working_hours.end", pgettext("working hours", "End"), "time",
+              _("HH:MM, 24-hour clock")),
     ]
-    fields += [Field(f"general.working_days.{d}", label, "bool", "a working day")
-               for d, label in zip(DAY_NAMES, DAY_LABELS)]
+    fields += [Field(f"general.working_days.{d}", label, "bool", _("a working day"))
+               for d, label in zip(DAY_NAMES, day_labels())]
     fields += [
-        Field("general.sound", "Sound", "choice", "with each reminder",
-              choices=tuple((c, SOUND_LABELS[c]) for c in SOUND_CHOICES)),
-        Field("general.autostart", "Start movebreak when I log in", "bool"),
-        Field("general.respect_dnd", "Hold reminders during do not disturb", "bool",
-              "one is shown when do not disturb ends"),
-        Field("general.hold_when_fullscreen", "Hold reminders while a window is full screen",
-              "bool", "presentations, videos, video calls"),
-        Field("routine.hold", "Hold each stretch", "choice", "seconds per hold",
-              choices=tuple((str(n), f"{n} s") for n in HOLD_CHOICES)),
-        Field("routine.rounds", "Times each side", "choice", "rounds of each stretch",
-              choices=tuple((str(n), "once" if n == 1 else "twice") for n in ROUNDS_CHOICES)),
-        Field("routine.desk_only", "Desk only: leave out the floor stretches", "bool",
-              "glute stretch and lumbar rotation are done lying down"),
-        Field("routine.chime", "in the routine", "bool",
-              'the stretch routine sounds at "switch sides" and when each hold ends '
-              "(when Sound is not off)"),
+        Field("general.sound", _("Sound"), "choice", _("with each reminder"),
+              choices=tuple((c, _(SOUND_LABELS[c])) for c in SOUND_CHOICES)),
+        Field("general.language", _("Language"), "choice", _("of menus, reminders and windows"),
+              choices=tuple((c, language_label(c)) for c in LANGUAGE_CHOICES)),
+        Field("general.autostart", _("Start movebreak when I log in"), "bool"),
+        Field("general.respect_dnd", _("Hold reminders during do not disturb"), "bool",
+              _("one is shown when do not disturb ends")),
+        Field("general.hold_when_fullscreen", _("Hold reminders while a window is full screen"),
+              "bool", _("presentations, videos, video calls")),
+        Field("routine.hold", _("Hold each stretch"), "choice", _("seconds per hold"),
+              # TRANSLATORS: a number of seconds, e.g. "30 s".
+              choices=tuple((str(n), _("{n} s").format(n=n)) for n in HOLD_CHOICES)),
+        Field("routine.rounds", _("Times each side"), "choice", _("rounds of each stretch"),
+              choices=tuple((str(n), _times(n)) for n in ROUNDS_CHOICES)),
+        Field("routine.desk_only", _("Desk only: leave out the floor stretches"), "bool",
+              _("glute stretch and lumbar rotation are done lying down")),
+        # TRANSLATORS: a checkbox after the Sound choices and the Test button: the sound is
+        # also played in the stretch routine.
+        Field("routine.chime", _("in the routine"), "bool",
+              _('the stretch routine sounds at "switch sides" and when each hold ends '
+                "(when Sound is not off)")),
     ]
     return {f.key: f for f in fields}
 
 
+class _Fields(Mapping[str, Field]):
+    """The form's fields in the current language: built on first use and again after the
+    language (or the locale the weekday names follow) changed. Reads like a dict."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str, str], dict[str, Field]] = {}
+
+    def _fields(self) -> dict[str, Field]:
+        key = (current(), current_locale())
+        fields = self._built.get(key)
+        if fields is None:
+            fields = self._built[key] = _build_fields()
+        return fields
+
+    def __getitem__(self, key: str) -> Field:
+        return self._fields()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields())
+
+    def __len__(self) -> int:
+        return len(self._fields())
+
+
 #: Every form field in display (and Tab) order.
-FIELDS: dict[str, Field] = _build_fields()
+FIELDS: Mapping[str, Field] = _Fields()
 
 #: Error keys that are not a single field (shown next to the group).
 DAYS_KEY = "general.working_days"
@@ -155,8 +226,10 @@ def human_duration(seconds: int) -> str:
     """People's text for a duration: 10 s, 1 min, 1 h 30 min, 24 h."""
     h, rest = divmod(int(seconds), 3600)
     m, s = divmod(rest, 60)
-    parts = [f"{n} {u}" for n, u in ((h, "h"), (m, "min"), (s, "s")) if n]
-    return " ".join(parts) or "0 s"
+    # TRANSLATORS: parts of a duration such as "1 h 30 min"; {n} is a number.
+    units = ((h, _("{n} h")), (m, _("{n} min")), (s, _("{n} s")))
+    parts = [unit.format(n=n) for n, unit in units if n]
+    return " ".join(parts) or _("{n} s").format(n=0)
 
 
 def duration_text(seconds: int) -> str:
@@ -207,6 +280,7 @@ def form_state(settings: Settings) -> FormState:
     for i, day in enumerate(DAY_NAMES):
         v[f"general.working_days.{day}"] = i in settings.working_days
     v["general.sound"] = settings.sound
+    v["general.language"] = settings.language
     v["general.autostart"] = settings.autostart
     v["general.respect_dnd"] = settings.respect_dnd
     v["general.hold_when_fullscreen"] = settings.hold_when_fullscreen
@@ -222,18 +296,31 @@ def form_state(settings: Settings) -> FormState:
 
 def _duration_error(f: Field, text: str) -> str:
     lo, hi = f.range_s or INTERVAL_RANGE
-    allowed = f"allowed {human_duration(lo)} to {human_duration(hi)}"
+    # TRANSLATORS: the range a duration field accepts, e.g. "allowed 10 s to 24 h".
+    allowed = _("allowed {low} to {high}").format(low=human_duration(lo),
+                                                  high=human_duration(hi))
     if not text.strip():
-        return f"Required: {allowed}"
+        # TRANSLATORS: {allowed} is e.g. "allowed 10 s to 24 h".
+        return _("Required: {allowed}").format(allowed=allowed)
     try:
         seconds = parse_duration(_as_duration(text))
     except DurationError:
-        return f"Type minutes (30) or a duration (1h30m); {allowed}"
+        # TRANSLATORS: "1h30m" is how durations are typed; keep it as is.
+        return _("Type minutes (30) or a duration (1h30m); {allowed}").format(allowed=allowed)
     if seconds < lo:
-        return f"Too short: {allowed}"
+        return _("Too short: {allowed}").format(allowed=allowed)
     if seconds > hi:
-        return f"Too long: {allowed}"
-    return f"Not valid: {allowed}"
+        return _("Too long: {allowed}").format(allowed=allowed)
+    return _("Not valid: {allowed}").format(allowed=allowed)
+
+
+def _alternatives(labels: list[str]) -> str:
+    """'30 s, 45 s or 60 s'."""
+    if len(labels) < 2:
+        return "".join(labels)
+    # TRANSLATORS: the last of a list of choices, e.g. "30 s, 45 s or 60 s" ({items} is
+    # "30 s, 45 s", {last} is "60 s").
+    return _("{items} or {last}").format(items=", ".join(labels[:-1]), last=labels[-1])
 
 
 def _field_value(key: str, state: FormState) -> tuple[object, str | None]:
@@ -245,12 +332,12 @@ def _field_value(key: str, state: FormState) -> tuple[object, str | None]:
         return bool(raw), None
     if f.type == "choice":
         text = str(raw).strip()
-        labels = [label for _, label in f.choices]
-        allowed = ", ".join(labels[:-1]) + " or " + labels[-1]
-        if text not in {value for value, _ in f.choices}:
-            return None, f"Pick {allowed}"
+        # TRANSLATORS: {choices} lists what may be picked, e.g. "30 s, 45 s or 60 s".
+        pick = _("Pick {choices}").format(choices=_alternatives([lbl for _v, lbl in f.choices]))
+        if text not in {value for value, _lbl in f.choices}:
+            return None, pick
         value, error = validate_field(key, f"{text}s" if key == "routine.hold" else text)
-        return (value, None) if error is None else (None, f"Pick {allowed}")
+        return (value, None) if error is None else (None, pick)
     config_key = key
     value, error = validate_field(config_key, _as_duration(str(raw)))
     if error is not None:
@@ -268,15 +355,16 @@ def _hours(state: FormState) -> tuple[object, dict[str, str]]:
         key = f"general.working_hours.{part}"
         parsed = _parse_time(str(state.values[key]))
         if parsed is None:
-            errors[key] = "Use HH:MM, from 00:00 to 23:59"
+            errors[key] = _("Use HH:MM, from 00:00 to 23:59")
         else:
             times[part] = f"{parsed[0]:02d}:{parsed[1]:02d}"
     if errors:
         return None, errors
     value, error = validate_field("general.working_hours", f"{times['start']}-{times['end']}")
     if error is not None:
-        return None, {"general.working_hours.end":
-                      f"Must be after {times['start']} (up to 23:59, same day)"}
+        # TRANSLATORS: {start} is the start of the working hours, e.g. "09:00".
+        return None, {"general.working_hours.end": _(
+            "Must be after {start} (up to 23:59, same day)").format(start=times["start"])}
     return value, {}
 
 
@@ -284,7 +372,10 @@ def _days(state: FormState) -> tuple[frozenset[int], str | None]:
     names = [d for d in DAY_NAMES if state.values[f"general.working_days.{d}"]]
     if not names:
         if state.values["general.working_hours.enabled"]:
-            return frozenset(), "Pick at least one day, Mon to Sun"
+            labels = day_labels()
+            # TRANSLATORS: {first} and {last} are weekday names, e.g. "Mon" and "Sun".
+            return frozenset(), _("Pick at least one day, {first} to {last}").format(
+                first=labels[0], last=labels[-1])
         return state.base.working_days, None  # not used while working hours are off
     value, error = validate_field(DAYS_KEY, ", ".join(names))
     if error is not None:  # cannot happen with the checkbox names; keep the message honest
@@ -297,11 +388,11 @@ def validate(state: FormState) -> dict[str, str]:
     errors: dict[str, str] = {}
     for key, f in FIELDS.items():
         if f.type in ("duration", "choice"):
-            _, error = _field_value(key, state)
+            error = _field_value(key, state)[1]
             if error:
                 errors[key] = error
     errors.update(_hours(state)[1])
-    _, day_error = _days(state)
+    day_error = _days(state)[1]
     if day_error:
         errors[DAYS_KEY] = day_error
     return errors
@@ -314,11 +405,11 @@ def to_settings(state: FormState) -> Settings:
         raise FormError(errors)
     reminders = {}
     for kind in KIND_IDS:
-        enabled, _ = _field_value(f"reminders.{kind}.enabled", state)
-        interval, _ = _field_value(f"reminders.{kind}.interval", state)
+        enabled = _field_value(f"reminders.{kind}.enabled", state)[0]
+        interval = _field_value(f"reminders.{kind}.interval", state)[0]
         reminders[kind] = KindSettings(bool(enabled), int(interval))
-    hours, _ = _hours(state)
-    days, _ = _days(state)
+    hours = _hours(state)[0]
+    days = _days(state)[0]
     return state.base.with_changes(
         reminders=reminders,
         snooze_s=int(_field_value("general.snooze", state)[0]),
@@ -326,6 +417,7 @@ def to_settings(state: FormState) -> Settings:
         working_hours=hours,
         working_days=days,
         sound=str(_field_value("general.sound", state)[0]),
+        language=str(_field_value("general.language", state)[0]),
         autostart=bool(state.values["general.autostart"]),
         respect_dnd=bool(state.values["general.respect_dnd"]),
         hold_when_fullscreen=bool(state.values["general.hold_when_fullscreen"]),

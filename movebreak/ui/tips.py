@@ -1,5 +1,5 @@
-"""The tips window: `python -m movebreak.ui.tips [--config FILE]` (`--config` is accepted and
-ignored: the app passes it to every window).
+"""The tips window: `python -m movebreak.ui.tips [--config FILE]` (`--config` only gives the
+language, from `general.language`: the app passes it to every window).
 
 A short read between breaks (motion is lotion, change the surface you sit on, a stool under
 one foot, a massage ball or foam roller), paraphrased from the seed in `catalog.TIPS`. Its own
@@ -15,9 +15,11 @@ import os
 import subprocess
 import sys
 
-from movebreak.core.catalog import TIPS, TIPS_TITLE
+from movebreak.core.catalog import TIPS, tips_title
+from movebreak.core.l10n import N_, _
 
-WINDOW_TITLE = f"movebreak: {TIPS_TITLE.lower()}"
+#: The window's title in English (translated where shown).
+WINDOW_TITLE = N_("movebreak: tips between breaks")
 #: Suffix added to MOVEBREAK_UI_DEBUG_FILE for a tips window opened by another window, so the
 #: two do not write the same file.
 DEBUG_SUFFIX = ".tips.json"
@@ -25,7 +27,10 @@ DEBUG_SUFFIX = ".tips.json"
 
 def text() -> str:
     """The tips as plain text (terminal, no display)."""
-    return "\n\n".join([TIPS_TITLE] + [f"{t.heading}: {t.text}" for t in TIPS])
+    # TRANSLATORS: one tip as plain text: its heading, then the tip.
+    line = _("{heading}: {text}")
+    return "\n\n".join([tips_title()] + [line.format(heading=t.heading, text=t.text)
+                                          for t in TIPS])
 
 
 def spawn(config: str | None = None) -> subprocess.Popen | None:
@@ -39,7 +44,9 @@ def spawn(config: str | None = None) -> subprocess.Popen | None:
     try:
         return subprocess.Popen(cmd, env=env, start_new_session=True)
     except OSError as e:
-        print(f"movebreak: could not open the tips window ({e})", file=sys.stderr)
+        # TRANSLATORS: {reason} is the system's reason.
+        print(_("movebreak: could not open the tips window ({reason})").format(reason=e),
+              file=sys.stderr)
         return None
 
 
@@ -50,22 +57,24 @@ def build(root) -> dict:
     from movebreak.ui.common import apply_look, pin_label_colors, safety_foot
 
     look = apply_look(root)
-    root.title(WINDOW_TITLE)
+    title = _(WINDOW_TITLE)
+    root.title(title)
     root.resizable(False, False)
     wrap = look.px(440)
     frame = ttk.Frame(root, padding=(look.px(22), look.px(18), look.px(22), look.px(16)))
     frame.grid(sticky="nsew")
-    ttk.Label(frame, text=TIPS_TITLE, style="Subtitle.TLabel").grid(row=0, sticky="w",
-                                                                    pady=(0, look.px(10)))
+    ttk.Label(frame, text=tips_title(), style="Subtitle.TLabel").grid(
+        row=0, sticky="w", pady=(0, look.px(10)))
     row = 1
     for tip in TIPS:
-        ttk.Label(frame, text=tip.heading, style="Strong.TLabel").grid(row=row, sticky="w")
+        ttk.Label(frame, text=tip.heading, style="Strong.TLabel", wraplength=wrap,
+                  justify="left").grid(row=row, sticky="w")
         ttk.Label(frame, text=tip.text, style="Body.TLabel", wraplength=wrap,
                   justify="left").grid(row=row + 1, sticky="w", pady=(look.px(2), look.px(10)))
         row += 2
     foot = safety_foot(frame, look, wrap=440)
     foot.grid(row=row, sticky="w", pady=(look.px(4), look.px(10)))
-    close = ttk.Button(frame, text="Close", style="Accent.TButton", command=root.destroy,
+    close = ttk.Button(frame, text=_("Close"), style="Accent.TButton", command=root.destroy,
                        default="active")
     close.grid(row=row + 1, sticky="e")
     pin_label_colors(root)
@@ -76,7 +85,7 @@ def build(root) -> dict:
     w, h = root.winfo_reqwidth(), root.winfo_reqheight()
     root.geometry(f"+{max(0, (root.winfo_screenwidth() - w) // 2)}"
                   f"+{max(0, (root.winfo_screenheight() - h) // 3)}")
-    return {"pid": os.getpid(), "title": WINDOW_TITLE,
+    return {"pid": os.getpid(), "title": title,
             "tips": [[t.heading, t.text] for t in TIPS], "foot": str(foot.cget("text"))}
 
 
@@ -84,9 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     """Show the tips; 0 when closed, 1 without a display (the text is printed instead)."""
     parser = argparse.ArgumentParser(prog="python -m movebreak.ui.tips",
                                      description="Show movebreak's tips between breaks.")
-    parser.add_argument("--config", metavar="FILE", help="ignored (accepted for the app)")
-    parser.parse_args(argv)
-    from movebreak.ui import try_open_root
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file: only its language setting is used")
+    args = parser.parse_args(argv)
+    from movebreak.ui import setup_language, try_open_root
+    setup_language(args.config)  # before any text is built
     root = try_open_root("movebreak")
     if root is None:
         print(text())
