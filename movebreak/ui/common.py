@@ -237,7 +237,39 @@ def dump_visible_state(root: tk.Misc, path: str | None, state, event: str) -> No
     except tk.TclError:
         return
     data["event"] = event
+    data.setdefault("texts", visible_texts(root))
     write_debug(path, data)
+
+
+def visible_texts(root: tk.Misc) -> list[dict]:
+    """Every mapped widget's text, and whether it is cut off: the widget got less width than
+    its text asks for, or it reaches past its window's right edge. Tests read this (via the
+    debug file) to check a language's longer words fit. Tk main thread."""
+    out: list[dict] = []
+
+    def walk(widget: tk.Misc) -> None:
+        for child in widget.winfo_children():
+            try:
+                if not child.winfo_ismapped():
+                    continue
+                try:
+                    text = str(child.cget("text"))
+                except tk.TclError:
+                    text = ""
+                if text.strip():
+                    top = child.winfo_toplevel()
+                    req, width = child.winfo_reqwidth(), child.winfo_width()
+                    right = child.winfo_rootx() + width
+                    edge = top.winfo_rootx() + top.winfo_width()
+                    out.append({"text": text, "class": child.winfo_class(), "req": req,
+                                "width": width,
+                                "clipped": req > width + 1 or right > edge + 1})
+            except tk.TclError:
+                continue
+            walk(child)
+
+    walk(root)
+    return out
 
 
 def write_debug(path: str | None, data: dict) -> None:

@@ -1,0 +1,117 @@
+"""The windows in German (the longest of our languages) and Spanish, as real Tk windows on the
+test desktop: every text translated, nothing cut off at the default size.
+
+Each window reports its texts and whether each fits (`ui/common.visible_texts`, written to
+the debug file). A German screenshot of each is kept in the test's tmp dir for a look."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from tk_window import TkWindow
+
+from movebreak.adapters.history import History
+from movebreak.core import l10n
+
+pytestmark = pytest.mark.desktop
+
+# (module, English title msgid or None for the safety notice's own title, extra args)
+WINDOWS = [
+    ("movebreak.ui.settings", "settings"),
+    ("movebreak.ui.history", "history"),
+    ("movebreak.ui.routine", "routine"),
+    ("movebreak.ui.safety", "safety"),
+]
+
+
+def title_in(lang: str, which: str) -> str:
+    l10n.install(lang, environ={})
+    try:
+        from movebreak.core import safety
+        from movebreak.ui import history, routine, settings
+        return {"settings": lambda: l10n._(settings.WINDOW_TITLE),
+                "history": lambda: l10n._(history.WINDOW_TITLE),
+                "routine": lambda: l10n._(routine.WINDOW_TITLE),
+                "safety": safety.title}[which]()
+    finally:
+        l10n.install("en", environ={})
+
+
+class LangWindow(TkWindow):
+    def __init__(self, desktop, tmp_path, module, which, lang):
+        desktop_env = desktop.env
+        self._lang = lang
+        desktop.env = dict(desktop_env, LANGUAGE=lang)  # the desktop's language
+        try:
+            super().__init__(desktop, tmp_path, module, title_in(lang, which))
+        finally:
+            desktop.env = desktop_env
+
+
+def seed_history(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    now = datetime.now(timezone.utc)
+    with History(data / "history.sqlite3") as h:
+        for i, (kind, typ) in enumerate([("move", "done"), ("stretch", "snoozed"),
+                                         ("posture", "skipped"), ("move", "natural")]):
+            h.record(typ, kind, at=now - timedelta(minutes=10 * i + 1))
+
+
+def wordy(text: str) -> bool:
+    return len(re.findall(r"[^\W\d_]{3,}", text)) >= 2
+
+
+@pytest.fixture
+def desktop_env(xdisplay, monkeypatch):
+    return xdisplay
+
+
+@pytest.mark.parametrize("module,which", WINDOWS, ids=[w[1] for w in WINDOWS])
+def test_window_is_translated_and_nothing_is_cut_off_in_german(xdisplay, tmp_path, module,
+                                                               which):
+    texts = {}
+    for lang in ("en", "de"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        if which == "history":
+            seed_history(folder)
+        if lang == "en":
+            w = TkWindow(xdisplay, folder, module, title_in("en", which))
+        else:
+            w = LangWindow(xdisplay, folder, module, which, lang)
+        try:
+            state = w.wait(lambda s: s.get("texts"), what="the window's texts")
+            texts[lang] = state["texts"]
+            if lang == "de":
+                subprocess.run(["import", "-window", w.wid, str(tmp_path / f"{which}-de.png")],
+                               env=xdisplay.env, timeout=10, check=False)
+        finally:
+            w.close()
+    clipped = [t for t in texts["de"] if t["clipped"]]
+    assert not clipped, "cut off in German: " + "; ".join(
+        f"{t['class']} {t['text']!r} needs {t['req']} px, has {t['width']}" for t in clipped)
+    english = {t["text"] for t in texts["en"] if wordy(t["text"])}
+    still_english = [t["text"] for t in texts["de"] if t["text"] in english]
+    assert not still_english, f"left in English: {still_english}"
+    assert len(texts["de"]) >= 0.8 * len(texts["en"])  # the same window, not an error page
+
+
+def test_settings_window_in_spanish_has_no_english_left(xdisplay, tmp_path):
+    texts = {}
+    for lang in ("en", "es"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        w = (TkWindow(xdisplay, folder, "movebreak.ui.settings", title_in("en", "settings"))
+             if lang == "en" else
+             LangWindow(xdisplay, folder, "movebreak.ui.settings", "settings", lang))
+        try:
+            texts[lang] = w.wait(lambda s: s.get("texts"), what="texts")["texts"]
+        finally:
+            w.close()
+    english = {t["text"] for t in texts["en"] if wordy(t["text"])}
+    assert not [t["text"] for t in texts["es"] if t["text"] in english]
+    assert not [t for t in texts["es"] if t["clipped"]]
