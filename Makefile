@@ -44,6 +44,7 @@ bench: apt-run apt-test apt-bench $(STAMP)
 screenshots: apt-run apt-test apt-shots $(STAMP)
 	$(PY) scripts/screenshots.py
 	$(PY) scripts/screenshot_settings.py
+	$(PY) scripts/screenshot_settings.py --lang es --out docs/screenshots/settings-es.png
 	$(PY) scripts/screenshot_windows.py
 	$(PY) scripts/screenshot_desktops.py
 

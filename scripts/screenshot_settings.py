@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from desktop_rig import DesktopRig
 
+from movebreak.core import l10n
 from movebreak.core.catalog import KIND_IDS
+from movebreak.ui import settings as settings_window
 
 
 def _state(path: Path) -> dict:
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "settings.png")
     p.add_argument("--scale", default="1", help="MOVEBREAK_UI_SCALE for the window")
     p.add_argument("--theme", choices=["light", "dark"], default="light")
+    p.add_argument("--lang", default="en", help="the desktop's language (LANGUAGE)")
     p.add_argument("--kind", choices=KIND_IDS, default="stretch",
                    help="reminder row to focus (its text shows in the preview)")
     args = p.parse_args(argv)
@@ -49,12 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(rig.env, MOVEBREAK_CONFIG_DIR=str(tmpdir / "cfg"),
                    MOVEBREAK_RUNTIME_DIR=str(tmpdir / "run"), XDG_CONFIG_HOME=str(tmpdir / "xdg"),
                    MOVEBREAK_UI_DEBUG_FILE=str(debug), MOVEBREAK_UI_SCALE=args.scale,
-                   MOVEBREAK_UI_THEME=args.theme)
+                   MOVEBREAK_UI_THEME=args.theme, LANGUAGE=args.lang)
+        l10n.install(args.lang, environ={})
+        title = l10n._(settings_window.WINDOW_TITLE)
         proc = subprocess.Popen([sys.executable, "-m", "movebreak.ui.settings"], env=env,
                                 cwd=ROOT)
         try:
             wid = rig.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                           "^movebreak settings$"], timeout=30).stdout.split()[0]
+                           f"^{title}$"], timeout=30).stdout.split()[0]
             rig.wait_for(lambda: _state(debug).get("window", [0, 0, 0])[2] > 100, 10,
                          "the window to be laid out")
             rig.run(["xdotool", "windowmove", "--sync", wid, "24", "24"])

@@ -220,7 +220,7 @@ class Shooter:
         self.sh("xdotool", "key", "Escape", "Escape")
         self.movebreak("done")
 
-    def notification(self) -> None:
+    def notification(self, name: str = "notification.png") -> None:
         self.rig.close_all()
         self.movebreak("break", "posture")
         self.rig.wait_for(lambda: self.rig.displayed_count() >= 1, 5, "the notification")
@@ -248,7 +248,7 @@ class Shooter:
         for p in parts:
             sheet.paste(p, (0, y))
             y += p.height + gap
-        self.save(self.scaled(sheet, 700), "notification.png")
+        self.save(self.scaled(sheet, 700), name)
         self.movebreak("done")
         self.rig.close_all()
 
@@ -289,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
         shooter.safety()
         shooter.tray_menu()
         shooter.notification()
+        shooter.stop_app()
+        shooter.env["LANGUAGE"] = "es"  # the same reminder on a Spanish desktop
+        shooter.start_app()
+        shooter.notification("notification-es.png")
         shooter.stop_app()
     finally:
         if shooter.app is not None and shooter.app.poll() is None:

@@ -137,7 +137,7 @@ def content_texts() -> dict[str, str]:
     """Every exercise, kind and safety text a user reads, in the installed language."""
     from movebreak.core import catalog, safety
     texts: dict[str, str] = {}
-    for ex in catalog.EXERCISES:
+    for ex in catalog.EXERCISES.values():
         texts[f"{ex.id}.text"] = ex.text()
         texts[f"{ex.id}.cue"] = ex.cue
         texts[f"{ex.id}.numbers"] = ex.numbers()

@@ -71,9 +71,10 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 
 
 def available() -> tuple[str, ...]:
-    """Languages with a compiled catalog, English first."""
-    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
-    return (SOURCE_LANGUAGE, *[c for c in found if c != SOURCE_LANGUAGE])
+    """Languages with a compiled catalog, English first, then in LANGUAGE_NAMES order."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    listed = [c for c in LANGUAGE_NAMES if c in found and c != SOURCE_LANGUAGE]
+    return (SOURCE_LANGUAGE, *listed, *sorted(found - set(listed) - {SOURCE_LANGUAGE}))
 
 
 def _base(code: str) -> str:
