@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -41,14 +42,21 @@ def title_in(lang: str, which: str) -> str:
 
 
 class LangWindow(TkWindow):
+    """A window opened on a desktop whose language is `lang` (LANGUAGE)."""
+
     def __init__(self, desktop, tmp_path, module, which, lang):
-        desktop_env = desktop.env
-        self._lang = lang
-        desktop.env = dict(desktop_env, LANGUAGE=lang)  # the desktop's language
-        try:
-            super().__init__(desktop, tmp_path, module, title_in(lang, which))
-        finally:
-            desktop.env = desktop_env
+        super().__init__(_Speaking(desktop, lang), tmp_path, module, title_in(lang, which))
+
+
+class _Speaking:
+    """The desktop rig, with LANGUAGE set in the environment it gives programs."""
+
+    def __init__(self, rig, lang: str) -> None:
+        self._rig = rig
+        self.env = dict(rig.env, LANGUAGE=lang)
+
+    def __getattr__(self, name: str):
+        return getattr(self._rig, name)
 
 
 def seed_history(tmp_path):
@@ -63,11 +71,6 @@ def seed_history(tmp_path):
 
 def wordy(text: str) -> bool:
     return len(re.findall(r"[^\W\d_]{3,}", text)) >= 2
-
-
-@pytest.fixture
-def desktop_env(xdisplay, monkeypatch):
-    return xdisplay
 
 
 @pytest.mark.parametrize("module,which", WINDOWS, ids=[w[1] for w in WINDOWS])
@@ -85,6 +88,12 @@ def test_window_is_translated_and_nothing_is_cut_off_in_german(xdisplay, tmp_pat
             w = LangWindow(xdisplay, folder, module, which, lang)
         try:
             state = w.wait(lambda s: s.get("texts"), what="the window's texts")
+            if which == "settings":  # it reports once while still growing to its size:
+                time.sleep(0.5)  # move the focus for a report of the laid-out window
+                first = state.get("focus")
+                w.key("Tab")
+                state = w.wait(lambda s: s.get("texts") and s.get("focus") != first,
+                               what="a report after a Tab")
             texts[lang] = state["texts"]
             if lang == "de":
                 subprocess.run(["import", "-window", w.wid, str(tmp_path / f"{which}-de.png")],
@@ -98,20 +107,3 @@ def test_window_is_translated_and_nothing_is_cut_off_in_german(xdisplay, tmp_pat
     still_english = [t["text"] for t in texts["de"] if t["text"] in english]
     assert not still_english, f"left in English: {still_english}"
     assert len(texts["de"]) >= 0.8 * len(texts["en"])  # the same window, not an error page
-
-
-def test_settings_window_in_spanish_has_no_english_left(xdisplay, tmp_path):
-    texts = {}
-    for lang in ("en", "es"):
-        folder = tmp_path / lang
-        folder.mkdir()
-        w = (TkWindow(xdisplay, folder, "movebreak.ui.settings", title_in("en", "settings"))
-             if lang == "en" else
-             LangWindow(xdisplay, folder, "movebreak.ui.settings", "settings", lang))
-        try:
-            texts[lang] = w.wait(lambda s: s.get("texts"), what="texts")["texts"]
-        finally:
-            w.close()
-    english = {t["text"] for t in texts["en"] if wordy(t["text"])}
-    assert not [t["text"] for t in texts["es"] if t["text"] in english]
-    assert not [t for t in texts["es"] if t["clipped"]]

@@ -243,7 +243,8 @@ def dump_visible_state(root: tk.Misc, path: str | None, state, event: str) -> No
 
 def visible_texts(root: tk.Misc) -> list[dict]:
     """Every mapped widget's text, and whether it is cut off: the widget got less width than
-    its text asks for, or it reaches past its window's right edge. Tests read this (via the
+    its text asks for, or it reaches past the right edge of its window at the size the window
+    asks for (at most the screen's width). Tests read this (via the
     debug file) to check a language's longer words fit. Tk main thread."""
     out: list[dict] = []
 
@@ -260,7 +261,10 @@ def visible_texts(root: tk.Misc) -> list[dict]:
                     top = child.winfo_toplevel()
                     req, width = child.winfo_reqwidth(), child.winfo_width()
                     right = child.winfo_rootx() + width
-                    edge = top.winfo_rootx() + top.winfo_width()
+                    # the size the window asks for (the window manager grants it, up to
+                    # the screen), not a size caught while it is still being mapped
+                    edge = top.winfo_rootx() + min(max(top.winfo_width(), top.winfo_reqwidth()),
+                                                   top.winfo_screenwidth())
                     out.append({"text": text, "class": child.winfo_class(), "req": req,
                                 "width": width,
                                 "clipped": req > width + 1 or right > edge + 1})

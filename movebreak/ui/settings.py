@@ -624,16 +624,21 @@ class SettingsWindow:
 
     def _fit(self) -> None:
         """Size the window to its content, scrolling only beyond the screen's height."""
-        for _unused in range(3):  # wraplengths follow the first layout; let heights settle
-            self.root.update_idletasks()
         body = self.scroller.body
-        want_w = body.winfo_reqwidth()
-        want_h = body.winfo_reqheight()
         footer_h = self.root.grid_slaves(row=1, column=0)[0].winfo_reqheight()
         room_h = self.root.winfo_screenheight() - footer_h - 48  # window title bar, panel
         room_w = self.root.winfo_screenwidth() - 32
         self.scroller.max_size = (room_w, room_h)
-        self.scroller.canvas.configure(width=min(want_w, room_w), height=min(want_h, room_h))
+        want_w = want_h = 0
+        # Wraplengths follow each layout, which can change the width the body asks for
+        # (longer languages): size the canvas again until the request settles.
+        for _unused in range(6):
+            self.root.update_idletasks()
+            if (body.winfo_reqwidth(), body.winfo_reqheight()) == (want_w, want_h):
+                break
+            want_w, want_h = body.winfo_reqwidth(), body.winfo_reqheight()
+            self.scroller.canvas.configure(width=min(want_w, room_w),
+                                           height=min(want_h, room_h))
         self.root.minsize(min(want_w, room_w) // 2, min(want_h, room_h) // 2)
 
     # ------------------------------------------------------------------ behaviour
