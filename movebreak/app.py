@@ -696,7 +696,8 @@ class App:
         except EngineError as e:
             log.info("action %s on reminder %s: %s", action, reminder_id, e)
             self._record(EventType.STALE_ACTION, None, self.clock(),
-                         {"reminder": reminder_id, "action": action, "reason": str(e)})
+                         {"reminder": reminder_id, "action": action,
+                          "reason": getattr(e, "english", str(e))})  # history stays English
 
     # ------------------------------------------------------------------ windows
     def _spawn(self, module: str, *args: str) -> bool:

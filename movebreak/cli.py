@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser, its texts in the current language (call after `locale_formats.setup`)."""
     duration_help = _(DURATION_HELP)
     common = _Parser(add_help=False)
-    common.add_argument("--config", metavar=_("FILE"), type=Path,
+    # SUPPRESS: a subcommand's --config must not reset one given before the command
+    # (`movebreak --config FILE status`); `_config_path` reads it with getattr.
+    common.add_argument("--config", metavar=_("FILE"), type=Path, default=argparse.SUPPRESS,
                         help=_("config file (default: the user config dir's config.toml; "
                                "MOVEBREAK_CONFIG_DIR overrides the folder)"))
     p = _Parser(
@@ -252,7 +254,7 @@ def _err(text: str) -> int:
 
 def _config_path(args) -> Path:
     from movebreak.adapters import storage
-    return storage.config_path(args.config)
+    return storage.config_path(getattr(args, "config", None))
 
 
 def _request(cmd: str, **kw):

@@ -260,13 +260,15 @@ def test_auto_follows_the_desktop_again_after_a_setting():
     assert l10n.current_locale() == "" and l10n.format_time(at) == "17:30"
 
 
-def test_cli_uses_the_language_setting_of_the_config(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("before", [False, True], ids=["status --config", "--config status"])
+def test_cli_uses_the_language_setting_of_the_config(tmp_path, monkeypatch, capsys, before):
     calls = []
     monkeypatch.setattr(locale_formats, "setup", lambda setting="auto": calls.append(setting))
     config = tmp_path / "config.toml"
     config.write_text('[general]\nlanguage = "es"\n')
     monkeypatch.setenv("MOVEBREAK_RUNTIME_DIR", str(tmp_path / "run"))
-    assert cli.main(["status", "--config", str(config)]) == 1  # nothing runs: an error line
+    argv = ["--config", str(config), "status"] if before else ["status", "--config", str(config)]
+    assert cli.main(argv) == 1  # nothing runs: an error line
     assert calls == ["auto", "es"]
     assert "not running" in capsys.readouterr().err
 
