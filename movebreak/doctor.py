@@ -41,11 +41,32 @@ def diagnose(config_path: Path) -> dict[str, Any]:
 
     def idle():
         from movebreak.adapters.idle import choose_idle_source
+        from movebreak.adapters.idle.watch import POLL_WHILE_AWAY_S, make_return_watch
         src = choose_idle_source()
+        watch = make_return_watch(src.name) if src.name == "x11" else None
         try:
-            return {"source": src.name, "idle_seconds": src.idle_seconds()}
+            if src.name == "none":
+                back = None  # no idle time: never away
+            elif src.name == "gnome":  # Mutter's watch, on the app's D-Bus loop
+                back = _("gnome (Mutter's user-active watch)")
+            elif watch is not None:
+                back = _("{name} (an alarm at the first input)").format(name=watch.name)
+            else:
+                back = _("none: while you are away the idle time is asked every {s} s").format(
+                    s=POLL_WHILE_AWAY_S)
+            return {"source": src.name, "idle_seconds": src.idle_seconds(),
+                    "return_watch": back}
         finally:
+            if watch is not None:
+                watch.close()
             src.close()
+
+    def language():
+        from movebreak.core import l10n
+        res = storage.load_config(config_path, write_default=False, backup=False)
+        return {"setting": res.settings.language, "language": l10n.current(),
+                "locale": l10n.current_locale() or "C",
+                "available": ", ".join(l10n.available())}
 
     def holds():
         from datetime import datetime, timezone
@@ -94,6 +115,7 @@ def diagnose(config_path: Path) -> dict[str, Any]:
         "sound": _guard(lambda: sound(notes)),
         "idle": _guard(idle),
         "holds": _guard(holds),
+        "language": _guard(language),
         "config": _guard(config),
         "paths": _guard(lambda: {"config": str(config_path),
                                  "data": str(storage.data_dir()),
@@ -120,6 +142,7 @@ LABELS = {key: key for key in (
     N_("suspend"), N_("path"), N_("exists"), N_("problems"), N_("data"), N_("history"),
     N_("runtime"), N_("running"), N_("pid"), N_("detail"), N_("tray icon shown"),
     N_("notifications via"), N_("reminders held by"), N_("warnings"), N_("enabled"),
+    N_("return_watch"), N_("language"), N_("locale"), N_("available"),
 )}
 
 
@@ -155,9 +178,8 @@ def render(report: dict[str, Any]) -> str:
                  platform=report["platform"]),
              f"{label('display')}: {word(report['display'])}",
              f"{label('session bus')}: {word(report['session_bus'])}"]
-    for section in ("tray", "notifications", "sound", "idle", "holds", "config", "paths",
-                    "instance",
-                    "autostart"):
+    for section in ("tray", "notifications", "sound", "idle", "holds", "language", "config",
+                    "paths", "instance", "autostart"):
         value = report.get(section)
         lines.append(f"{label(section)}:")
         if isinstance(value, dict):

@@ -440,3 +440,13 @@ def test_no_return_watch_where_none_can_work():
     assert make_return_watch("kde") is None
     assert make_return_watch("none") is None
     assert make_return_watch("gnome", bus=None) is None
+
+
+@pytest.mark.desktop
+def test_doctor_names_the_return_watch(xdisplay, auto_env, tmp_path):
+    from movebreak.doctor import diagnose, render
+    report = diagnose(tmp_path / "config.toml")
+    assert report["idle"]["source"] == "x11"
+    assert report["idle"]["return_watch"] == "x11-sync (an alarm at the first input)"
+    assert report["language"]["language"] == "en" and report["language"]["locale"] == "C"
+    assert "return_watch: x11-sync" in render(report)
