@@ -22,6 +22,13 @@ from movebreak.core import l10n  # noqa: E402 - after the locale variables are s
 l10n.reread_desktop_env()
 
 
+@pytest.fixture
+def fake_language(monkeypatch):
+    """Every text through the fake «...» catalog (tests/fake_language.py) for this test."""
+    from fake_language import Wrapped
+    monkeypatch.setattr(l10n, "_translation", Wrapped())
+
+
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     """A test that installs a language (cli.main, the app, a window model) leaves English."""

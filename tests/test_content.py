@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fake_language import Wrapped
 
 from movebreak.core import l10n, safety
 from movebreak.core.catalog import (
@@ -258,31 +259,6 @@ def test_content_doc_lists_every_source_item_where_it_appears_and_its_phrase():
 
 
 # ---------------------------------------------------------------------- translated at read time
-class Wrapped(gettext.NullTranslations):
-    """A fake catalog that marks every lookup: "«text»" (no .po files are needed)."""
-
-    def gettext(self, message):
-        return f"«{message}»"
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-    def pgettext(self, context, message):
-        return self.gettext(message)
-
-    def npgettext(self, context, singular, plural, n):
-        return self.ngettext(singular, plural, n)
-
-
-@pytest.fixture
-def fake_language(monkeypatch):
-    """Every text through the `Wrapped` catalog; English again afterwards."""
-    monkeypatch.setattr(l10n, "_translation", Wrapped())
-    yield
-    monkeypatch.undo()
-    l10n.install("en", environ={})
-
-
 @pytest.mark.parametrize("lang", ["es", "de"])
 def test_catalog_texts_are_looked_up_when_read_in_the_installed_language(lang):
     try:

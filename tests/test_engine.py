@@ -697,19 +697,10 @@ def test_status_json_round_trips_the_hold_fields():
 
 
 def test_errors_the_user_reads_are_translated_and_keep_their_english(monkeypatch):
-    import gettext
+
+    from fake_language import Wrapped
 
     from movebreak.core import l10n
-
-    class Wrapped(gettext.NullTranslations):
-        def gettext(self, message):
-            return f"«{message}»"
-
-        def pgettext(self, context, message):
-            return f"«{message}»"
-
-        def npgettext(self, context, singular, plural, n):
-            return f"«{singular if n == 1 else plural}»"
 
     monkeypatch.setattr(l10n, "_translation", Wrapped())
     eng = make()

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from fake_language import Wrapped
 
 from movebreak import cli
 from movebreak.adapters import locale_formats
@@ -20,22 +21,6 @@ from movebreak.core.status import KindStatus, PendingStatus, Status
 UTC = timezone.utc
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
 REAL_LOCALE_DIR = l10n.LOCALE_DIR
-
-
-class Wrapped(gettext.NullTranslations):
-    """Every message comes back as «message» (plural forms chosen as English does)."""
-
-    def gettext(self, message):
-        return f"«{message}»"
-
-    def ngettext(self, singular, plural, n):
-        return f"«{singular if n == 1 else plural}»"
-
-    def pgettext(self, context, message):
-        return f"«{message}»"
-
-    def npgettext(self, context, singular, plural, n):
-        return f"«{singular if n == 1 else plural}»"
 
 
 class TaggedFormats:
@@ -67,11 +52,6 @@ def neutral_environment(monkeypatch):
 
 
 @pytest.fixture
-def wrapped(monkeypatch):
-    monkeypatch.setattr(l10n, "_translation", Wrapped())
-
-
-@pytest.fixture
 def tagged():
     l10n.set_formats(TaggedFormats())
 
@@ -92,7 +72,7 @@ def status(**kw) -> Status:
 
 
 # ---------------------------------------------------------------------- core/texts.py
-def test_status_texts_are_translated(wrapped):
+def test_status_texts_are_translated(fake_language):
     from movebreak.core.texts import (
         event_line,
         kind_countdown,
@@ -156,7 +136,7 @@ def test_english_stays_as_it_was():
 
 
 # ---------------------------------------------------------------------- notifications, tray
-def test_notification_buttons_are_translated(wrapped):
+def test_notification_buttons_are_translated(fake_language):
     from movebreak.adapters.notify.base import button_actions
     from movebreak.core.catalog import Reminder
 
@@ -165,7 +145,7 @@ def test_notification_buttons_are_translated(wrapped):
     assert len(labels) == 4 and all(is_wrapped(label) for label in labels), labels
 
 
-def test_tray_menu_is_translated_and_rebuilt_when_the_language_changes(wrapped, monkeypatch):
+def test_tray_menu_is_translated_and_rebuilt_when_the_language_changes(fake_language, monkeypatch):
     from movebreak.adapters import tray
 
     pending = PendingStatus(7, "move", "Time to move", "Stand up.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import gettext
 import tomllib
 
 import pytest
@@ -13,7 +12,6 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movebreak.core import l10n
 from movebreak.core.catalog import KIND_IDS
 from movebreak.core.durations import DurationError, parse_duration
 from movebreak.core.settings import (
@@ -477,30 +475,6 @@ def test_valid_file_ignores_fallback(s: Settings, fallback: Settings) -> None:
 
 
 # ---------------------------------------------------------------------- translated at use
-class Wrapped(gettext.NullTranslations):
-    """A fake catalog that marks every lookup: "«text»" (no .po files are needed)."""
-
-    def gettext(self, message):
-        return f"«{message}»"
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-    def pgettext(self, context, message):
-        return self.gettext(message)
-
-    def npgettext(self, context, singular, plural, n):
-        return self.ngettext(singular, plural, n)
-
-
-@pytest.fixture
-def fake_language(monkeypatch):
-    monkeypatch.setattr(l10n, "_translation", Wrapped())
-    yield
-    monkeypatch.undo()
-    l10n.install("en", environ={})
-
-
 def test_problems_are_translated_when_built_config_syntax_is_not(fake_language) -> None:
     parsed = parse_config({"general": {"snooze": "5 parsecs", "keep_history_days": 3,
                                        "volume": 7},
