@@ -29,7 +29,7 @@ def neutral_language(monkeypatch):
     """`cli.main` chooses the language from the environment (and writes LANGUAGE): run each
     test under the C locale (English, 24-hour times) and leave no language behind."""
     monkeypatch.delenv("LANGUAGE", raising=False)
-    monkeypatch.setenv("LC_ALL", "C")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # UTF-8: Tk may call setlocale
     yield
     l10n.install("auto", environ={})
     l10n.set_formats(None)

@@ -44,7 +44,7 @@ def neutral_environment(monkeypatch):
     """The C locale for anything that reads the environment (setup("auto") writes LANGUAGE:
     monkeypatch puts it back); English, neutral formats and our catalog folder afterwards."""
     monkeypatch.delenv("LANGUAGE", raising=False)
-    monkeypatch.setenv("LC_ALL", "C")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # UTF-8: Tk may call setlocale
     yield
     l10n.install("auto", environ={})
     l10n.set_formats(None)

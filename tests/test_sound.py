@@ -342,9 +342,9 @@ def test_settings_test_button_plays_the_chosen_sound_before_it_is_saved(desktop,
         st = w.wait(lambda s: s["window"][2] > 100 and s["focus"] == "reminders.move.enabled",
                     10, "the window")
         assert st["sound_test_enabled"] is False  # nothing to test while sound is off
-        # back from the first checkbox: Save, Cancel, start at login, Chime (Test and "in the
-        # routine" are disabled while sound is off)
-        w.key(*["shift+Tab"] * 4)
+        # back from the first checkbox: Save, Cancel, start at login, Language, Chime (Test
+        # and "in the routine" are disabled while sound is off)
+        w.key(*["shift+Tab"] * 5)
         w.wait(lambda s: s["focus"] == "sound_chime", 5, "focus on Chime")
         w.key("space")
         w.wait(lambda s: s["values"]["general.sound"] == "chime" and s["sound_test_enabled"],
