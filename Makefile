@@ -63,8 +63,11 @@ i18n-extract: $(STAMP)
 i18n-update: $(STAMP)
 	$(PYBABEL) -q update --no-wrap --ignore-obsolete -i $(LOCALES)/movebreak.pot -d $(LOCALES) -D movebreak
 
+# Compiling also checks the catalogs (every string translated, placeholders and plural forms
+# intact, doses unchanged: tests/test_i18n.py), so a broken catalog fails the build too.
 i18n-compile: $(STAMP)
 	$(PYBABEL) compile -d $(LOCALES) -D movebreak --statistics
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_i18n.py
 
 # make new-language CODE=fr
 new-language: $(STAMP)
