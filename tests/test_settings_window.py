@@ -125,9 +125,20 @@ class Window:
         self.app.desktop.run(["xdotool", *args])
 
     def focus(self) -> None:
-        self.xdo("windowfocus", "--sync", self.wid)
-        self.wait(lambda s: s["has_focus"] and s["focus"] == "reminders.move.enabled",
-                  "the window to have the keyboard, on the first checkbox")
+        """Give the window the keyboard; on a busy display (another window of this worker's
+        desktop may just have closed) ask again, raised, before giving up."""
+        for attempt in range(3):
+            self.xdo("windowraise", self.wid)
+            self.xdo("windowfocus", "--sync", self.wid)
+            try:
+                self.wait(lambda s: s["has_focus"] and s["focus"] == "reminders.move.enabled",
+                          "the window to have the keyboard, on the first checkbox",
+                          timeout=4 if attempt < 2 else 10)
+                return
+            except AssertionError:
+                if attempt == 2:
+                    raise AssertionError(f"no keyboard focus; last state: {self.state()}") \
+                        from None
 
     def focus_any(self) -> None:
         """Give the window the keyboard (after pointer clicks moved focus inside it)."""
