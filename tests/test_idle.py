@@ -405,9 +405,11 @@ def test_x11_return_watch_fires_at_the_next_input_only(xdisplay):
     moment of the first mouse move, once (one-shot), and at once when armed while active."""
     import threading
 
-    from movebreak.adapters.idle.watch import make_return_watch
-    watch = make_return_watch("x11")
-    assert watch is not None and watch.name == "x11-sync"
+    from movebreak.adapters.idle.watch import XSyncReturnWatch, make_return_watch
+    chosen = make_return_watch("x11")
+    assert chosen is not None and chosen.name == "x11-sync"
+    chosen.close()
+    watch = XSyncReturnWatch(back_below_ms=300)  # the app's 1 s, shortened for the test
     fired = threading.Event()
     calls: list[float] = []
 
@@ -415,14 +417,14 @@ def test_x11_return_watch_fires_at_the_next_input_only(xdisplay):
         calls.append(time.monotonic())
         fired.set()
     try:
-        time.sleep(1.2)  # idle above the alarm's 1 s threshold
+        time.sleep(0.4)  # idle above the alarm's threshold
         watch.arm(back)
         assert not fired.wait(0.6), "fired without input"
         moved = time.monotonic()
         xdisplay.run(["xdotool", "mousemove", "101", "77"])
         assert fired.wait(2), "no callback after input"
         assert calls[0] - moved < 1.0
-        time.sleep(1.2)
+        time.sleep(0.4)
         xdisplay.run(["xdotool", "mousemove", "140", "60"])  # not armed: no second call
         time.sleep(0.3)
         assert len(calls) == 1

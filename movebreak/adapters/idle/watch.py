@@ -58,8 +58,9 @@ class XSyncReturnWatch(ReturnWatch):
 
     name = "x11-sync"
 
-    def __init__(self, display: str | None = None):
+    def __init__(self, display: str | None = None, back_below_ms: int = BACK_BELOW_MS):
         from movebreak.adapters.xcb import XcbConnection, XcbError
+        self.back_below_ms = back_below_ms
         self._error = XcbError
         self._conn = XcbConnection(display or os.environ.get("DISPLAY") or None)
         try:
@@ -147,7 +148,7 @@ class XSyncReturnWatch(ReturnWatch):
             mask = _CA_COUNTER | _CA_VALUE_TYPE | _CA_VALUE | _CA_TEST_TYPE | _CA_DELTA \
                 | _CA_EVENTS
             self._conn.request(self._opcode, _SYNC_CREATE_ALARM, struct.pack(
-                "=IIIIiIIiII", self._alarm, mask, self._counter, _ABSOLUTE, 0, BACK_BELOW_MS,
+                "=IIIIiIIiII", self._alarm, mask, self._counter, _ABSOLUTE, 0, self.back_below_ms,
                 _NEGATIVE_TRANSITION, 0, 0, 1), what="SyncCreateAlarm")
         self._conn.flush()
         # Back already (between the app's tick and now)? Then the transition has happened.
@@ -156,7 +157,7 @@ class XSyncReturnWatch(ReturnWatch):
                                   what="SyncQueryCounter")
         assert data is not None
         hi, lo = struct.unpack_from("=iI", data, 8)
-        if (hi << 32) + lo < BACK_BELOW_MS:
+        if (hi << 32) + lo < self.back_below_ms:
             self._fire()
 
     def _drain(self) -> None:
