@@ -56,3 +56,18 @@ def test_first_run_adds_the_entry_once_and_respects_its_removal(tmp_path, monkey
     menu_entry.remove()
     with AppHarness(tmp_path, monkeypatch):
         assert not menu_entry.is_installed()  # removed on purpose: not brought back
+
+
+def test_menu_and_autostart_entries_carry_every_shipped_language():
+    """The desktop shows an entry in its own language from `Key[lang]=` lines: one per shipped
+    catalog, the catalog's wording."""
+    from movebreak.adapters import autostart, menu_entry
+    from movebreak.core import l10n
+    text = menu_entry.menu_entry()
+    for lang in ("es", "de"):
+        l10n.install(lang, environ={})
+        assert f"Comment[{lang}]={l10n._(menu_entry.COMMENT)}\n" in text
+        assert f"GenericName[{lang}]={l10n._(menu_entry.GENERIC_NAME)}\n" in text
+        assert f"Comment[{lang}]={l10n._(autostart.AUTOSTART_COMMENT)}\n" in \
+            autostart.desktop_entry()
+    assert "Comment=Reminds you to stand up" in text  # the English key stays first

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from movebreak.core.l10n import N_
+
 __all__ = [
     "APP_ID",
     "LaunchAgent",
@@ -85,6 +87,19 @@ def _icon() -> str | None:
     return str(path) if path is not None else None
 
 
+#: The autostart entry's comment (carried in every shipped language, as Comment[lang]=).
+AUTOSTART_COMMENT = N_("Movement breaks, posture checks and stretches")
+
+
+def localized(key: str, message: str) -> str:
+    """`Key=English` and one `Key[lang]=` line per shipped translation (desktop entry spec);
+    the menu entry (menu_entry.py) uses it too."""
+    from movebreak.core.l10n import translations_of
+    lines = [f"{key}={message}"] + [f"{key}[{lang}]={text}"
+                                     for lang, text in translations_of(message).items()]
+    return "\n".join(lines) + "\n"
+
+
 def desktop_entry(python: str | None = None, icon: str | None = None) -> str:
     """Contents of movebreak.desktop for XDG autostart (pure)."""
     icon_line = "Icon=" + icon.replace("\\", "\\\\") + "\n" if icon else ""
@@ -93,8 +108,8 @@ def desktop_entry(python: str | None = None, icon: str | None = None) -> str:
         "Type=Application\n"
         "Version=1.0\n"
         "Name=movebreak\n"
-        "Comment=Movement breaks, posture checks and stretches\n"
-        f"Exec={exec_line(command(python))}\n"
+        + localized("Comment", AUTOSTART_COMMENT)
+        + f"Exec={exec_line(command(python))}\n"
         f"{icon_line}"
         "Terminal=false\n"
         "Hidden=false\n"

@@ -20,7 +20,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from movebreak.adapters.autostart import APP_ID, _write_atomic, command, exec_line
+from movebreak.adapters.autostart import APP_ID, _write_atomic, command, exec_line, localized
+from movebreak.core.l10n import N_
 
 ICON_SIZES = (32, 48, 64, 128, 256)
 
@@ -43,6 +44,11 @@ def icon_paths(base: Path | None = None) -> dict[int, Path]:
     return {n: root / f"{n}x{n}" / "apps" / f"{APP_ID}.png" for n in ICON_SIZES}
 
 
+#: The menu entry's texts; the entry carries them in every shipped language (Key[lang]=).
+GENERIC_NAME = N_("Movement break reminders")
+COMMENT = N_("Reminds you to stand up, check your posture and stretch")
+
+
 def menu_entry(python: str | None = None) -> str:
     """Contents of the application menu entry (pure)."""
     return (
@@ -50,9 +56,9 @@ def menu_entry(python: str | None = None) -> str:
         "Type=Application\n"
         "Version=1.0\n"
         "Name=movebreak\n"
-        "GenericName=Movement break reminders\n"
-        "Comment=Reminds you to stand up, check your posture and stretch\n"
-        f"Exec={exec_line(command(python))}\n"
+        + localized("GenericName", GENERIC_NAME)
+        + localized("Comment", COMMENT)
+        + f"Exec={exec_line(command(python))}\n"
         f"Icon={APP_ID}\n"
         "Terminal=false\n"
         "Categories=Utility;\n"

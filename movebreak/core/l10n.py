@@ -28,7 +28,7 @@ __all__ = [
     "DOMAIN", "LANGUAGE_NAMES", "LOCALE_DIR", "N_", "SOURCE_LANGUAGE", "Formats", "_",
     "available", "current", "format_date", "format_day_month", "format_time",
     "format_weekday", "format_weekday_time", "install", "locale_from_env", "ngettext",
-    "npgettext", "pgettext", "resolve", "set_formats",
+    "npgettext", "pgettext", "resolve", "set_formats", "translations_of",
 ]
 
 DOMAIN = "movebreak"
@@ -151,6 +151,18 @@ def install(setting: str = "auto", environ: dict[str, str] | None = None) -> str
     if environ is None:
         os.environ["LANGUAGE"] = lang
     return lang
+
+
+def translations_of(message: str) -> dict[str, str]:
+    """`message` in every shipped language that words it differently ({"de": ..., "es": ...}),
+    for files that carry all languages at once (the desktop's menu entry)."""
+    out = {}
+    for lang in available()[1:]:
+        trans = _gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang], fallback=True)
+        text = trans.gettext(message)
+        if text != message:
+            out[lang] = text
+    return out
 
 
 def current() -> str:
