@@ -135,8 +135,8 @@ def test_wm_close_request_records_a_partial_routine(window, desktop):
 
     send_close()
     try:
-        code = w.exit_code(5)
-    except AssertionError:  # seen once under load: the first request did not arrive
+        code = w.exit_code(2)
+    except AssertionError:  # under load the first request is sometimes not acted on
         send_close()
         code = w.exit_code(5)
     assert code == 0
