@@ -57,11 +57,14 @@ def sway():
         env["WAYLAND_DISPLAY"] = "wayland-1"
         yield env
     finally:
-        proc.terminate()
+        if "SWAYSOCK" in env:  # sway's own way out (it closes its clients, foot too)
+            subprocess.run(["swaymsg", "exit"], env=env, capture_output=True, timeout=5,
+                           check=False)
         try:
-            proc.wait(5)
+            proc.wait(2)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(5)
         log.close()
         shutil.rmtree(runtime, ignore_errors=True)
 
