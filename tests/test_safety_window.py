@@ -151,7 +151,7 @@ def test_app_first_run_opens_the_safety_window_until_acknowledged(xdisplay, tmp_
         assert st["first_run"] is True and st["acknowledged"] is None
         assert rig.displayed_count() == 0  # the window, not a notification
         x, y, w, h = st["buttons"]["ack"]
-        rig.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
+        rig.run(["xdotool", "mousemove", "0", "0", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
                  "click", "1"])
         rig.wait_for(lambda: json.loads(debug.read_text())["event"] == "closed", 10,
                      f"the {ACK_BUTTON!r} button to close it")

@@ -240,9 +240,9 @@ def test_routine_hold_rounds_and_desk_only_are_clicked_and_saved(app, windows):
     assert st["foot"] == FOOT_TEXT
     for key in ("routine.hold=45", "routine.rounds=2"):
         x, y, w, h = st["choice_geometry"][key]
-        win.xdo("mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "1")
+        win.xdo("mousemove", "0", "0", "mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "1")
     x, y, w, h = st["input_geometry"]["routine.desk_only"]
-    win.xdo("mousemove", "--sync", str(x + 10), str(y + h // 2), "click", "1")
+    win.xdo("mousemove", "0", "0", "mousemove", "--sync", str(x + 10), str(y + h // 2), "click", "1")
     win.wait(lambda s: (s["values"]["routine.hold"], s["values"]["routine.rounds"],
                         s["values"]["routine.desk_only"]) == ("45", "2", True),
              "the clicked routine choices")

@@ -58,9 +58,11 @@ class TkWindow:
         return self.desktop.wait_for(check, timeout, what)
 
     def click(self, geometry: list[int]) -> None:
+        """A real click in the middle of `geometry`. The pointer goes to a corner first:
+        `mousemove --sync` never returns when the pointer is already where it is sent."""
         x, y, w, h = geometry
-        self.desktop.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
-                          "click", "1"])
+        self.desktop.run(["xdotool", "mousemove", "0", "0", "mousemove", "--sync",
+                          str(x + w // 2), str(y + h // 2), "click", "1"])
 
     def key(self, *keys: str) -> None:
         self.desktop.run(["xdotool", "windowfocus", "--sync", self.wid])
