@@ -333,6 +333,7 @@ def cmd_status(args) -> int:
             reasons=", ".join(hold_text(h) for h in st.holds[1:])))
     if st.pending is not None:
         print("  " + _("waiting for an answer: {title}").format(title=st.pending.title))
+    width = max([16] + [len(KINDS[k.kind].title) for k in st.kinds])  # translations run long
     for k in st.kinds:
         title = KINDS[k.kind].title
         if k.enabled and k.due is not None:
@@ -343,11 +344,11 @@ def cmd_status(args) -> int:
             at = "  " + _("at {time}").format(time=format_time(k.due.astimezone(),
                                                                seconds=True)) \
                 if st.counting else ""
-            print(f"  {title:<16} {left:>15}{at}{snz}")
+            print(f"  {title:<{width}} {left:>15}{at}{snz}")
         else:
             # TRANSLATORS: a reminder kind that is turned off, in `movebreak status`.
             off = pgettext("reminder kind", "off")
-            print(f"  {title:<16} {off}")
+            print(f"  {title:<{width}} {off}")
     if st.sitting_since is not None:
         secs = max(0, int((now - st.sitting_since).total_seconds()))
         # TRANSLATORS: {time} is a duration such as "25 min".
