@@ -187,15 +187,10 @@ def main(argv: list[str] | None = None) -> int:
 def _use_language(args) -> None:
     """The `general.language` setting, if not "auto" (read only: nothing is written, a
     broken file is reported by the commands that use the settings)."""
-    try:
-        from movebreak.adapters import storage
-        language = storage.load_config(_config_path(args), write_default=False,
-                                       backup=False).settings.language
-    except Exception:  # noqa: BLE001 - the language is never worth failing a command for
-        return
-    if language != "auto":
-        from movebreak.adapters.locale_formats import setup
-        setup(language)
+    from movebreak.adapters import locale_formats
+    language = locale_formats.configured_language(_config_path(args))
+    if language != "auto":  # "auto" is what main() set up already
+        locale_formats.setup(language)
 
 
 def _log_like_errors() -> None:

@@ -14,7 +14,6 @@ import pytest
 
 from movebreak import cli
 from movebreak.adapters import ipc
-from movebreak.core import l10n
 from movebreak.core.status import Status
 from movebreak.doctor import render
 
@@ -22,17 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _NOW = datetime.now(timezone.utc)
 STATUS = Status(at=_NOW).with_app(pid=4242, today={"shown": 1}).to_json(_NOW)
-
-
-@pytest.fixture(autouse=True)
-def neutral_language(monkeypatch):
-    """`cli.main` chooses the language from the environment (and writes LANGUAGE): run each
-    test under the C locale (English, 24-hour times) and leave no language behind."""
-    monkeypatch.delenv("LANGUAGE", raising=False)
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # UTF-8: Tk may call setlocale
-    yield
-    l10n.install("auto", environ={})
-    l10n.set_formats(None)
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ LANGS = [code for code in l10n.LANGUAGE_NAMES if code != l10n.SOURCE_LANGUAGE]
 PACKAGE = l10n.LOCALE_DIR.parent
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    l10n.install("en", environ={})
-    l10n.set_formats(None)
-
-
 def extracted() -> dict[tuple[str, str | None], tuple]:
     """Every message the code marks: (msgid or (singular, plural), context) -> locations."""
     found: dict = {}

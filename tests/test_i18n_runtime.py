@@ -5,7 +5,6 @@ message in «...», so a text that escaped gettext shows up unwrapped."""
 
 from __future__ import annotations
 
-import gettext
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,7 +19,6 @@ from movebreak.core.status import KindStatus, PendingStatus, Status
 
 UTC = timezone.utc
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
-REAL_LOCALE_DIR = l10n.LOCALE_DIR
 
 
 class TaggedFormats:
@@ -37,18 +35,6 @@ class TaggedFormats:
 
     def day_month(self, at):
         return f"<dm{at:%m%d}>"
-
-
-@pytest.fixture(autouse=True)
-def neutral_environment(monkeypatch):
-    """The C locale for anything that reads the environment (setup("auto") writes LANGUAGE:
-    monkeypatch puts it back); English, neutral formats and our catalog folder afterwards."""
-    monkeypatch.delenv("LANGUAGE", raising=False)
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # UTF-8: Tk may call setlocale
-    yield
-    l10n.install("auto", environ={})
-    l10n.set_formats(None)
-    gettext.bindtextdomain(l10n.DOMAIN, str(REAL_LOCALE_DIR))
 
 
 @pytest.fixture

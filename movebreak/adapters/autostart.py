@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from movebreak.core.l10n import N_
+from movebreak.core.l10n import N_, translations_of
 
 __all__ = [
     "APP_ID",
@@ -94,7 +94,6 @@ AUTOSTART_COMMENT = N_("Movement breaks, posture checks and stretches")
 def localized(key: str, message: str) -> str:
     """`Key=English` and one `Key[lang]=` line per shipped translation (desktop entry spec);
     the menu entry (menu_entry.py) uses it too."""
-    from movebreak.core.l10n import translations_of
     lines = [f"{key}={message}"] + [f"{key}[{lang}]={text}"
                                      for lang, text in translations_of(message).items()]
     return "\n".join(lines) + "\n"

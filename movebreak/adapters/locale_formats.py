@@ -57,6 +57,17 @@ class BabelFormats:
         return format_skeleton("MMMd", at.replace(tzinfo=None), locale=self._loc())
 
 
+def configured_language(config) -> str:
+    """The `general.language` of the config file `config` (None: the default file), read
+    without writing or backing up anything; "auto" when it cannot be read (the language is
+    never worth failing for: the commands that use the settings report a broken file)."""
+    try:
+        from movebreak.adapters import storage
+        return storage.load_config(config, write_default=False, backup=False).settings.language
+    except Exception:  # noqa: BLE001 - see the docstring
+        return "auto"
+
+
 def setup(setting: str = "auto") -> str:
     """Choose this process's language from the `general.language` setting (or the desktop's
     locale) and the matching time formats; returns the language code. Any entry point, before

@@ -143,14 +143,6 @@ class XcbConnection:
             raise XcbError("the X connection is closed")
         return self._conn
 
-    def extension_opcode(self, name: bytes) -> int | None:
-        """The major opcode of extension `name`, or None if the server lacks it."""
-        conn = self._live()
-        cookie = self._lib.xcb_query_extension(conn, len(name), name)
-        data = self._reply(self._lib.xcb_query_extension_reply, cookie, 12,
-                           f"QueryExtension {name.decode()}")
-        return data[9] if data[8] else None  # present, major_opcode
-
     def extension_info(self, name: bytes) -> tuple[int, int] | None:
         """(major opcode, first event code) of extension `name`, or None if it is missing."""
         conn = self._live()
@@ -185,10 +177,10 @@ class XcbConnection:
     def idle_ms(self) -> int:
         """Milliseconds since the last keyboard or mouse input (MIT-SCREEN-SAVER QueryInfo)."""
         if self._saver_opcode is None:
-            opcode = self.extension_opcode(_SCREENSAVER)
-            if opcode is None:
+            info = self.extension_info(_SCREENSAVER)
+            if info is None:
                 raise XcbError("the X server lacks the MIT-SCREEN-SAVER extension")
-            self._saver_opcode = opcode
+            self._saver_opcode = info[0]
         data = self.request(self._saver_opcode, _SS_QUERY_INFO, struct.pack("=I", self.root),
                             reply=32, what="ScreenSaverQueryInfo")
         assert data is not None

@@ -12,16 +12,9 @@ def setup_language(config=None, settings=None) -> str:
     else of the config file `config`, read without writing anything) and its time formats;
     returns the language code. Each window's `main()` calls it before it builds a text: the
     app starts windows as `python -m movebreak.ui.<name>`, not through the CLI."""
-    from movebreak.adapters.locale_formats import setup
+    from movebreak.adapters.locale_formats import configured_language, setup
     language = getattr(settings, "language", None)
-    if language is None:
-        try:
-            from movebreak.adapters import storage
-            language = storage.load_config(config, write_default=False,
-                                           backup=False).settings.language
-        except Exception:  # noqa: BLE001 - an unreadable file: the desktop's language
-            language = "auto"
-    return setup(language)
+    return setup(configured_language(config) if language is None else language)
 
 
 def try_open_root(class_name: str = "Movebreak"):
