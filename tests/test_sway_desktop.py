@@ -48,13 +48,16 @@ def sway():
     prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] \
         if as_root else []
     log = open(runtime / "sway.log", "wb")
+    # cwd: sway's children (foot) start in sway's directory, which `nobody` must be able to
+    # enter (CI's clone lives under a root-only directory, where foot exits at once).
     proc = subprocess.Popen([*prefix, "sway", "-c", str(runtime / "config")], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+                            cwd=runtime, stdout=log, stderr=subprocess.STDOUT)
     try:
         sock = wait_for(lambda: next(runtime.glob("sway-ipc.*.sock"), None), 10,
                         "sway's IPC socket")
         env["SWAYSOCK"] = str(sock)
         env["WAYLAND_DISPLAY"] = "wayland-1"
+        env["MOVEBREAK_TEST_SWAY_LOG"] = str(runtime / "sway.log")
         yield env
     finally:
         if "SWAYSOCK" in env:  # sway's own way out (it closes its clients, foot too)
@@ -82,8 +85,12 @@ def test_sway_full_screen_window_is_seen(sway, monkeypatch):
     assert isinstance(source, SwayFullscreen)
     assert source.poll() == {"fullscreen": False}  # an empty workspace has focus
     swaymsg(sway, "exec", "foot")
-    wait_for(lambda: '"app_id": "foot"' in swaymsg(sway, "-t", "get_tree"), 10,
-             "the foot window")
+    try:
+        wait_for(lambda: '"app_id": "foot"' in swaymsg(sway, "-t", "get_tree"), 10,
+                 "the foot window")
+    except AssertionError as exc:  # what sway and foot said is the only clue in a CI log
+        log = Path(sway["MOVEBREAK_TEST_SWAY_LOG"]).read_text(errors="replace")
+        raise AssertionError(f"{exc}; sway's log ends:\n{log[-3000:]}") from None
     assert source.poll() == {"fullscreen": False}
     swaymsg(sway, "fullscreen", "enable")
     assert source.poll() == {"fullscreen": True}
