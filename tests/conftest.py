@@ -26,7 +26,7 @@ l10n.reread_desktop_env()
 #: worker takes the next file when it is free, so the long ones must not come last.
 SLOW_FILES = {
     "test_routine_window.py": 28, "test_settings_window.py": 22, "test_tray_desktop.py": 20,
-    "test_bench_smoke.py": 20, "test_gnome_desktop.py": 19, "test_signals.py": 18,
+    "test_bench_smoke.py": 20, "test_gnome_desktop.py": 19, "test_signals.py": 12,
     "test_app_desktop.py": 15, "test_faults.py": 14, "test_xfce_desktop.py": 13,
     "test_history_window.py": 11, "test_sound.py": 10, "test_safety_window.py": 9,
     "test_i18n_windows.py": 8, "test_cli_process.py": 7, "test_idle.py": 6,

@@ -1,6 +1,6 @@
 """`scripts/bench.py --quick` end to end on the real rig: it runs, measures, and its JSON holds
-plausible numbers (so `make bench` cannot silently rot). Short phases (2 s warm-up, a 4 s idle
-window, one lateness reminder, 2,000 history events): about 17 s."""
+plausible numbers (so `make bench` cannot silently rot). Short phases (1 s warm-up, a 3 s idle
+window, one lateness reminder, 2,000 history events): about 15 s."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ def test_quick_bench_measures_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     res = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--skip-anchors",
-         "--json", "--out", str(out), "--warmup", "2", "--window", "4", "--reminders", "1",
+         "--json", "--out", str(out), "--warmup", "1", "--window", "3", "--reminders", "1",
          "--history-events", "2000"],
         capture_output=True, text=True, timeout=150, cwd=ROOT, check=False)
     assert res.returncode in (0, 1), f"bench could not run:\n{res.stderr[-3000:]}"
     data = json.loads(res.stdout)
     assert json.loads(out.read_text()) == data
-    assert data["mode"] == "quick" and data["window_s"] == 4 and data["runs"] == 1
+    assert data["mode"] == "quick" and data["window_s"] == 3 and data["runs"] == 1
 
     mb = data["apps"]["movebreak"]
     assert mb["measured"] is True and len(mb["runs"]) == 1

@@ -41,7 +41,7 @@ def test_icon_in_the_panel_when_it_starts_later_and_after_it_restarts(xfce, tmp_
     try:
         st = app.wait_status(lambda s: s["pid"], "the app to answer", 15)
         assert st["tray"] is False and st["tray_problem"]
-        time.sleep(2)  # login: the panel comes up 2 s after the app
+        time.sleep(0.5)  # login: the panel comes up after the app
         xfce.start_panel()
         app.wait_status(lambda s: s["tray"], "the icon in the panel", timeout=2)
         me = [i for i in xfce.registered_items() if "NotificationItem/movebreak" in i]
