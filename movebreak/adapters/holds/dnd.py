@@ -11,7 +11,8 @@ Rules:
   (Xfconf.PropertyChanged); KDE Plasma and any other server with the `Inhibited` property:
   that property (PropertiesChanged); dunst: `paused` of org.dunstproject.cmd0, the
   property `dunstctl is-paused` reads (PropertiesChanged). mako has no change signal: its
-  modes (`makoctl mode`, "do-not-disturb") are read when the owner polls, at its tick.
+  modes (what `makoctl mode` lists: fr.emersion.Mako.ListModes, or GetMode before mako 1.6;
+  "do-not-disturb" in them) are read over D-Bus when the owner polls, at its tick.
 - A server with none of these: no source, and `describe()` says so (Pause is the fallback).
 - Threads: the backends run on the hold bus's loop thread and `report("dnd", on, at)` from
   there; `poll()` (mako only) and `close()` run on the owner.
@@ -42,7 +43,10 @@ XFCONF_PATH = "/org/xfce/Xfconf"
 XFCE_CHANNEL, XFCE_PROPERTY = "xfce4-notifyd", "/do-not-disturb"
 GNOME_SCHEMA, GNOME_KEY = "org.gnome.desktop.notifications", "show-banners"
 GNOME_DCONF_DIR = "/org/gnome/desktop/notifications/"
+MAKO_PATH, MAKO_IFACE = "/fr/emersion/Mako", "fr.emersion.Mako"
 MAKO_DND_MODE = "do-not-disturb"
+#: how long the owner's tick waits for mako's answer (a local D-Bus round trip)
+MAKO_POLL_TIMEOUT_S = 1.0
 
 Report = Callable[[str, bool, "datetime | None"], None]
 
@@ -155,23 +159,22 @@ class _Gnome(_Backend):
 
 
 class _Mako(_Backend):
+    """mako's modes (`makoctl mode`), asked over D-Bus: no makoctl, busctl or jq needed."""
+
     name = "mako (makoctl mode)"
     polled = True
 
     async def read(self, bus: HoldBus) -> bool:
-        return await asyncio.get_running_loop().run_in_executor(None, mako_dnd)
-
-
-def mako_dnd() -> bool:
-    """Whether mako's current modes include "do-not-disturb" (`makoctl mode`)."""
-    makoctl = shutil.which("makoctl")
-    if makoctl is None:
-        raise RuntimeError("makoctl is not installed")
-    res = subprocess.run([makoctl, "mode"], capture_output=True, text=True, timeout=2,
-                         check=False)
-    if res.returncode != 0:
-        raise RuntimeError(f"makoctl mode: {res.stderr.strip()}")
-    return MAKO_DND_MODE in res.stdout.split()
+        try:
+            (modes,) = await bus.call("session", NOTIFICATIONS, MAKO_PATH, MAKO_IFACE,
+                                      "ListModes")
+        except BusCallError as e:
+            if "UnknownMethod" not in e.name:
+                raise
+            (mode,) = await bus.call("session", NOTIFICATIONS, MAKO_PATH, MAKO_IFACE,
+                                     "GetMode")  # mako 1.4-1.5: one mode at a time
+            modes = [mode]
+        return MAKO_DND_MODE in modes
 
 
 def backend_for(server: str) -> _Backend | None:
@@ -226,12 +229,13 @@ class DoNotDisturb:
     # ---- owner ---------------------------------------------------------------------------
     def poll(self) -> dict[str, bool]:
         """Owner, at its tick: read a server that has no change signal (mako)."""
-        if self._backend is None or not self._backend.polled:
+        backend = self._backend
+        if backend is None or not backend.polled:
             return {}
         try:
-            on = mako_dnd()
-        except Exception as e:  # noqa: BLE001
-            log.debug("mako do-not-disturb unknown: %s", e)
+            on = self._bus.run(backend.read(self._bus), timeout=MAKO_POLL_TIMEOUT_S)
+        except Exception as e:  # noqa: BLE001 - unknown this tick: the hold keeps its state
+            log.debug("%s do-not-disturb unknown: %s", backend.name, e)
             return {}
         self._state = on
         return {"dnd": on}
