@@ -151,3 +151,70 @@ class StandIns:
             await bus.call(Message(destination="org.freedesktop.DBus",
                                    path="/org/freedesktop/DBus",
                                    interface="org.freedesktop.DBus", member="GetId"))
+
+
+class _PlasmaNotifications(ServiceInterface):
+    """KDE Plasma's notification server as movebreak's do-not-disturb source sees it: the
+    server's name, and its `Inhibited` property (Plasma's do-not-disturb switch), announced
+    with PropertiesChanged on org.freedesktop.Notifications."""
+
+    def __init__(self) -> None:
+        super().__init__("org.freedesktop.Notifications")
+        self.inhibited = False
+
+    @method()
+    def GetServerInformation(self) -> "ssss":  # noqa: F821, N802
+        return ["Plasma", "KDE", "5.27.5", "1.2"]
+
+    @method()
+    def GetCapabilities(self) -> "as":  # noqa: F821, N802
+        return ["body", "actions", "inhibitions"]
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Inhibited(self) -> "b":  # noqa: F821, N802
+        return self.inhibited
+
+
+class PlasmaStandIn:
+    """Plasma's notification server on the bus at `address`. Use as a context manager;
+    `set_inhibited(on)` flips the switch and waits until the change is on the wire."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="test-plasma",
+                                        daemon=True)
+        self.server = _PlasmaNotifications()
+        self._bus: MessageBus | None = None
+
+    def __enter__(self) -> "PlasmaStandIn":
+        self._thread.start()
+        self._run(self._start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            if self._bus is not None:
+                self._bus.disconnect()
+        self._run(stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def _run(self, coro, timeout: float = 5.0):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _start(self) -> None:
+        self._bus = await MessageBus(bus_address=self._address).connect()
+        self._bus.export("/org/freedesktop/Notifications", self.server)
+        reply = await self._bus.request_name("org.freedesktop.Notifications")
+        assert reply == RequestNameReply.PRIMARY_OWNER, reply
+
+    def set_inhibited(self, on: bool) -> None:
+        async def change() -> None:
+            self.server.inhibited = on
+            self.server.emit_properties_changed({"Inhibited": on})
+            await self._bus.call(Message(destination="org.freedesktop.DBus",
+                                         path="/org/freedesktop/DBus",
+                                         interface="org.freedesktop.DBus", member="GetId"))
+        self._run(change())

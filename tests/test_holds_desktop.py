@@ -12,12 +12,13 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from dbus_stand_ins import StandIns
+from dbus_stand_ins import PlasmaStandIn, StandIns
 from desktop_rig import DesktopRig, _need
 from harness import AppHarness
 from test_cli_process import RunningApp
 
 from movebreak.adapters.holds.bus import HoldBus
+from movebreak.adapters.holds.dnd import DoNotDisturb
 from movebreak.adapters.holds.fullscreen import X11Fullscreen
 from movebreak.adapters.holds.session import SessionWatch
 
@@ -107,6 +108,30 @@ def test_logind_and_screen_saver_signals_reach_the_session_watch(xdisplay):
             assert got == [("locked", True), ("locked", False), ("sleep", True),
                            ("sleep", False), ("locked", True), ("locked", False)]
             watch.close()
+    finally:
+        bus.stop()
+
+
+def test_kde_inhibited_property_is_do_not_disturb_as_it_changes(xdisplay):
+    """KDE Plasma's switch is the `Inhibited` property of its notification server, announced
+    with PropertiesChanged: a stand-in Plasma server (the real name, path, interface and
+    signal) on a second private bus, where no dunst runs, is chosen by the name it gives and
+    followed as the switch flips."""
+    got: list[bool] = []
+    address = xdisplay.start_system_bus()  # any private bus; this one has no notifications
+    bus = HoldBus({"session": address})
+    bus.start()
+    try:
+        with PlasmaStandIn(address) as plasma:
+            dnd = DoNotDisturb(bus, lambda reason, on, at: got.append(on), now)
+            assert dnd.describe() == "Plasma (Inhibited) (now off)"
+            assert dnd.poll() == {}  # watched, never polled
+            plasma.set_inhibited(True)
+            wait_for(lambda: got == [True], 3, "do not disturb on")
+            assert dnd.describe() == "Plasma (Inhibited) (now on)"
+            plasma.set_inhibited(False)
+            wait_for(lambda: got == [True, False], 3, "do not disturb off")
+            dnd.close()
     finally:
         bus.stop()
 
