@@ -1,8 +1,15 @@
-"""sway (wlroots, Wayland): the full-screen hold source asks sway's IPC tree, and mako's
-do-not-disturb mode is read over D-Bus. A real headless sway 1.7 (pixman renderer, no input
-devices) with a real foot terminal, made full screen by swaymsg, and a real mako on its own
-session bus, put in do-not-disturb by makoctl. sway refuses to run as root, so as root the
-test runs sway, the bus and mako as `nobody` (root may use a bus that `nobody` owns)."""
+"""sway (wlroots, Wayland), a desktop with no XEmbed tray: a real headless sway 1.7 (pixman
+renderer, no input devices) on its own session bus, with its swaybar (a StatusNotifier watcher
+and tray host), a real foot terminal and a real mako.
+
+- The tray: the real `movebreak run` shows its StatusNotifierItem on swaybar's tray, waits
+  with no icon while there is no bar, and comes back with the bar (without GTK's criticals of
+  a GtkStatusIcon that can never be embedded under Wayland).
+- Full screen: the hold source asks sway's IPC tree; foot is put in full screen by swaymsg.
+- Do not disturb: mako's `do-not-disturb` mode, set with the real makoctl, read over D-Bus.
+
+sway refuses to run as root, so as root the test runs the bus, sway and mako as `nobody`
+(the bus admits root too)."""
 
 from __future__ import annotations
 
@@ -15,9 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app import DesktopApp
+
 from movebreak.adapters.holds.bus import HoldBus
 from movebreak.adapters.holds.dnd import NOTIFICATIONS, DoNotDisturb
 from movebreak.adapters.holds.fullscreen import SwayFullscreen, choose_fullscreen
+from movebreak.adapters.tray import SNI_WATCHER
 
 pytestmark = pytest.mark.desktop
 NOBODY = 65534
@@ -33,29 +43,63 @@ def wait_for(fn, timeout, what):
         time.sleep(0.05)
 
 
+SWAY_CONFIG = """output HEADLESS-1 resolution 1024x768
+bar {
+    position top
+    tray_output *
+}
+"""
+
+BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 @pytest.fixture(scope="module")
 def sway():
-    for tool in ("sway", "swaymsg", "foot"):
+    """A session bus, then sway on it with a swaybar (a StatusNotifier watcher and tray
+    host, as in sway's default config), all as the sway user; the environment to use them."""
+    for tool in ("sway", "swaymsg", "swaybar", "foot", "dbus-daemon"):
         assert shutil.which(tool), f"{tool} is missing: make test installs sway and foot"
     runtime = Path(tempfile.mkdtemp(prefix="movebreak-sway-"))
-    (runtime / "config").write_text("output HEADLESS-1 resolution 1024x768\n")
+    address = f"unix:path={runtime}/bus"
+    (runtime / "config").write_text(SWAY_CONFIG)
+    # A session bus that lets any local user in: the test (root) and the sway user's programs
+    # share it; the stock session.conf admits only the bus's own user.
+    (runtime / "bus.conf").write_text(BUS_CONF.format(address=address))
     as_root = os.geteuid() == 0
     if as_root:
-        os.chown(runtime, NOBODY, NOBODY)
-        os.chown(runtime / "config", NOBODY, NOBODY)
+        for path in (runtime, runtime / "config", runtime / "bus.conf"):
+            os.chown(path, NOBODY, NOBODY)
     runtime.chmod(0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(runtime),
            "WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1",
-           "WLR_RENDERER": "pixman"}
+           "WLR_RENDERER": "pixman", "DBUS_SESSION_BUS_ADDRESS": address}
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK"):
         env.pop(var, None)
     prefix = as_nobody() if as_root else []
     log = open(runtime / "sway.log", "wb")
-    # cwd: sway's children (foot) start in sway's directory, which `nobody` must be able to
-    # enter (CI's clone lives under a root-only directory, where foot exits at once).
-    proc = subprocess.Popen([*prefix, "sway", "-c", str(runtime / "config")], env=env,
-                            cwd=runtime, stdout=log, stderr=subprocess.STDOUT)
+    # cwd: the children start in this directory, which `nobody` must be able to enter (CI's
+    # clone lives under a root-only directory, where foot exits at once).
+    procs = [subprocess.Popen([*prefix, "dbus-daemon", f"--config-file={runtime}/bus.conf",
+                               "--nofork", "--nopidfile"], env=env, cwd=runtime, stdout=log,
+                              stderr=subprocess.STDOUT)]
     try:
+        wait_for(lambda: (runtime / "bus").exists(), 10, "the session bus")
+        procs.append(subprocess.Popen([*prefix, "sway", "-c", str(runtime / "config")],
+                                      env=env, cwd=runtime, stdout=log,
+                                      stderr=subprocess.STDOUT))
         sock = wait_for(lambda: next(runtime.glob("sway-ipc.*.sock"), None), 10,
                         "sway's IPC socket")
         env["SWAYSOCK"] = str(sock)
@@ -67,11 +111,16 @@ def sway():
         if "SWAYSOCK" in env:  # sway's own way out (it closes its clients, foot too)
             subprocess.run(["swaymsg", "exit"], env=env, capture_output=True, timeout=5,
                            check=False)
-        try:
-            proc.wait(2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        else:
+            procs[-1].terminate()
+        for proc in reversed(procs):  # sway (ending), then the bus
+            if proc is procs[0]:
+                proc.terminate()
+            try:
+                proc.wait(2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
         log.close()
         shutil.rmtree(runtime, ignore_errors=True)
 
@@ -114,67 +163,36 @@ def test_sway_gone_is_unknown_not_full_screen(tmp_path):
         SwayFullscreen(str(tmp_path / "missing.sock"))
 
 
-BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>{address}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
+def bus_has(env: dict[str, str], name: str) -> bool:
+    res = subprocess.run(["busctl", "--user", "status", name], env=env, capture_output=True,
+                         timeout=5, check=False)
+    return res.returncode == 0
 
 
 @pytest.fixture
 def mako(sway):
-    """A session bus and mako on it, both started by the sway user; the bus's address."""
-    for tool in ("mako", "makoctl", "jq", "busctl", "dbus-daemon"):
+    """mako on sway's session bus, started by the sway user (stopped after the test)."""
+    for tool in ("mako", "makoctl", "jq", "busctl"):
         assert shutil.which(tool), f"{tool} is missing: make test installs mako-notifier and jq"
     runtime = Path(sway["MOVEBREAK_TEST_RUNTIME"])
-    address = f"unix:path={runtime}/bus"
-    # A session bus that lets any local user in: the test (root) and mako (nobody) share it;
-    # the stock session.conf admits only the bus's own user.
-    conf = runtime / "bus.conf"
-    conf.write_text(BUS_CONF.format(address=address))
-    as_root = os.geteuid() == 0
-    if as_root:
-        os.chown(conf, NOBODY, NOBODY)
-    prefix = as_nobody() if as_root else []
-    log = open(runtime / "mako.log", "wb")
-    daemon = subprocess.Popen([*prefix, "dbus-daemon", f"--config-file={conf}", "--nofork",
-                               "--nopidfile"], env=sway, cwd=runtime,
-                              stdout=log, stderr=subprocess.STDOUT)
-    env = {**sway, "DBUS_SESSION_BUS_ADDRESS": address}
-    procs = [daemon]
+    prefix = as_nobody() if os.geteuid() == 0 else []
+    with open(runtime / "mako.log", "wb") as log:
+        proc = subprocess.Popen([*prefix, "mako"], env=sway, cwd=runtime, stdout=log,
+                                stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: (runtime / "bus").exists(), 10, "the session bus")
-        procs.append(subprocess.Popen([*prefix, "mako"], env=env, cwd=runtime, stdout=log,
-                                      stderr=subprocess.STDOUT))
-
-        def mako_up() -> bool:
-            res = subprocess.run(["busctl", "--user", "status", NOTIFICATIONS], env=env,
-                                 capture_output=True, timeout=5, check=False)
-            return res.returncode == 0
         try:
-            wait_for(mako_up, 10, "mako on the bus")
+            wait_for(lambda: bus_has(sway, NOTIFICATIONS), 10, "mako on the bus")
         except AssertionError as exc:
             raise AssertionError(f"{exc}; mako said: "
                                  f"{(runtime / 'mako.log').read_text(errors='replace')}") from None
-        yield env
+        yield sway
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(2)
-        log.close()
+        proc.terminate()
+        try:
+            proc.wait(2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(2)
 
 
 def test_mako_do_not_disturb_mode_is_read_at_each_poll(mako):
@@ -201,3 +219,29 @@ def test_mako_do_not_disturb_mode_is_read_at_each_poll(mako):
         dnd.close()
     finally:
         bus.stop()
+
+
+
+def test_icon_on_swaybar_waits_without_a_bar_and_comes_back_with_it(sway, tmp_path):
+    env = {k: v for k, v in sway.items() if not k.startswith("MOVEBREAK_TEST")}
+    wait_for(lambda: bus_has(sway, SNI_WATCHER), 10, "swaybar's StatusNotifier watcher")
+    app = DesktopApp(env, tmp_path, '[reminders.move]\ninterval = "10m"\n',
+                     MOVEBREAK_IDLE="none")
+    try:
+        st = app.wait_status(lambda s: s["pid"], "the app to answer", 15)
+        st = app.wait_status(lambda s: s["tray"], "the icon on swaybar's tray", 10)
+        assert st["notifier"] == "dbus"
+        # the bar goes (it crashed, or the user's config has none for a while) ...
+        subprocess.run(["pkill", "-x", "swaybar"], check=True, timeout=5)
+        st = app.wait_status(lambda s: not s["tray"], "status: no tray", 5)
+        assert "waiting for a StatusNotifier host" in st["tray_problem"]
+        assert app.proc.poll() is None
+        # ... and comes back with `swaymsg reload`: so does the icon
+        swaymsg(sway, "reload")
+        app.wait_status(lambda s: s["tray"], "the icon back on swaybar", 10)
+        log = app.log.read_text()
+        assert "tray: using the gtk backend" not in log
+        assert "CRITICAL" not in log, log  # no GtkStatusIcon under Wayland
+        assert "already exported" not in log, log  # the first indicator let go of its path
+    finally:
+        app.stop()

@@ -279,13 +279,20 @@ def test_icon_embedded_in_trayer_quickly(app):
     assert 8 <= w <= 64 and 8 <= h <= 64, (w, h)
     st = app.status()
     assert st["tray"] is True and st["tray_problem"] is None
-    img = app.icon_pixels()
-    assert teal_pixels(img) > w * h // 4, "the icon is not drawn (no teal tile)"
+    img = drawn_icon(app)  # the teal tile, painted
     assert orange_pixels(img) == 0, "a fresh app shows the waiting badge"
 
 
+def drawn_icon(app) -> Image.Image:
+    """The icon once trayer has painted it (embedded comes first; on a busy machine the first
+    paint can follow later): the teal tile covers a quarter of it."""
+    return app.desktop.wait_for(
+        lambda: (img := app.icon_pixels()) and teal_pixels(img) > img.width * img.height // 4
+        and img, 5, "the icon to be painted")
+
+
 def test_menu_pause_resume_quit(app, tmp_path):
-    normal = app.icon_pixels()
+    normal = drawn_icon(app)
     menu = app.open_menu()
     box = app.screen.box(menu)
     assert box[3] > 150 and box[2] > 120, box
@@ -319,7 +326,7 @@ def test_menu_pause_resume_quit(app, tmp_path):
 
 
 def test_waiting_reminder_changes_icon_and_done_from_menu(app):
-    before = app.icon_pixels()
+    before = drawn_icon(app)
     assert orange_pixels(before) == 0
     app.cli("break", "move")
     st = app.wait_status(lambda s: s["pending"] is not None, "a waiting reminder")

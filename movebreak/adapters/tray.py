@@ -9,6 +9,10 @@ Rules:
   panels restart). When the watcher appears or goes away the icon moves to the other protocol:
   one icon at a time, the old one removed before the new one is made. `PYSTRAY_BACKEND=gtk` or
   `appindicator` fixes the backend (still watched).
+- On a Wayland display (sway, GNOME and KDE on Wayland) there is no XEmbed tray, and a
+  GtkStatusIcon can never be embedded (GTK only logs criticals): there the tray waits, with no
+  icon, until a StatusNotifier watcher appears (swaybar, the GNOME extension, Plasma), and
+  goes back to waiting when it leaves.
 - "Shown" means really there, and is reported to the app on every change: for XEmbed the icon
   is embedded (GtkStatusIcon's `embedded`); for StatusNotifierItem our item is listed in the
   watcher's `RegisteredStatusNotifierItems`.
@@ -181,6 +185,14 @@ def _no_watcher() -> str:
     return _("no StatusNotifier watcher ({name}) on the session bus").format(name=SNI_WATCHER)
 
 
+def xembed_display() -> bool:
+    """Is GTK's display an X11 one, where XEmbed trays exist? False under Wayland (GDK's
+    Wayland backend), where a GtkStatusIcon is never embedded. Main thread, GTK initialised."""
+    from gi.repository import Gdk
+    display = Gdk.Display.get_default()
+    return display is not None and display.__gtype__.name.startswith("GdkX11")
+
+
 def gtk_available() -> tuple[bool, str]:
     """Can GTK 3 run here (PyGObject installed and a display it can open)?"""
     try:
@@ -209,7 +221,8 @@ def watch_mode() -> tuple[tuple[str, ...] | None, str]:
     ok, why = gtk_available()
     if not ok:
         return None, why
-    backends = (forced,) if forced else ("appindicator", "gtk")
+    backends = (forced,) if forced else \
+        ("appindicator", "gtk") if xembed_display() else ("appindicator",)
     for name in list(backends):
         try:
             importlib.import_module(f"pystray._{name}")
@@ -443,9 +456,17 @@ class Tray:
         self._use("appindicator" if "appindicator" in self._watch else "gtk")
 
     def _on_no_watcher(self, *_args: Any) -> bool:
-        """GLib loop: no StatusNotifier watcher (any more): an XEmbed icon waits for a tray."""
+        """GLib loop: no StatusNotifier watcher (any more): an XEmbed icon waits for a tray;
+        on Wayland, where nothing can embed one, no icon waits for the next watcher."""
         self._watcher_owner = None
-        self._use("gtk" if "gtk" in self._watch else "appindicator")
+        if "gtk" in self._watch or xembed_display():
+            self._use("gtk" if "gtk" in self._watch else "appindicator")
+            return False
+        self._drop_icon()
+        self.backend = "appindicator"
+        self._report(False, _("waiting for a StatusNotifier host: a Wayland desktop has no "
+                              "XEmbed tray, and no {name} is on the session bus").format(
+                                  name=SNI_WATCHER))
         return False
 
     def _use(self, backend: str) -> None:
@@ -471,20 +492,29 @@ class Tray:
         self._live = False
         if icon is None:
             return
+        status_icon = getattr(icon, "_status_icon", None)  # gtk
+        indicator = getattr(icon, "_appindicator", None)  # appindicator
         try:
-            status_icon = getattr(icon, "_status_icon", None)
             if status_icon is not None:
                 status_icon.set_visible(False)
-            indicator = getattr(icon, "_appindicator", None)
             if indicator is not None:
                 status = importlib.import_module("pystray._appindicator").AppIndicator
                 indicator.set_status(status.IndicatorStatus.PASSIVE)
             icon._running = False  # detached: there is no loop of its own to stop
-            icon._finalize()  # temp icon file; appindicator: drops the indicator (unregisters)
-            if indicator is not None:
-                icon._appindicator = None  # pystray's own atexit finalize deletes it again
+        except Exception:
+            log.debug("hiding the %s icon failed", self.backend, exc_info=True)
+        try:
+            # the temp icon file; then pystray closes its own notification, which raises
+            # when no notification server is there (before it lets go of the indicator)
+            icon._finalize()
         except Exception:
             log.debug("releasing the %s icon failed", self.backend, exc_info=True)
+        # Let go of the indicator even then: freed, it takes its D-Bus objects off the bus,
+        # so the next indicator (same id, same path) can register them. pystray's atexit
+        # hook would finalize this icon again at exit: it has nothing left to do.
+        if indicator is not None:
+            icon._appindicator = None
+        icon._finalize = lambda: None
         for menu in self._menus:
             menu.destroy()
         self._menus.clear()
