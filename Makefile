@@ -37,7 +37,7 @@ run: apt-run $(STAMP)
 # each compile the package again where PYTHONDONTWRITEBYTECODE is set.
 test: apt-run apt-test $(STAMP)
 	$(PY) -m compileall -q movebreak
-	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder --reruns 2
+	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder --reruns 2 -r fER
 
 bench: apt-run apt-test apt-bench $(STAMP)
 	$(PY) scripts/bench.py

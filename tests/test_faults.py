@@ -187,7 +187,9 @@ def test_oversized_or_binary_config_is_refused_fast_and_defaults_run(tmp_path, c
     app = started(tmp_path, content)
     try:
         stamp, line = app.wait_for("config.toml", 1)
-        assert stamp - t0 < 1.0, f"config verdict after {stamp - t0:.2f} s"
+        # from before the process started: the interpreter's own start-up is in it, which a
+        # busy 2-core machine can stretch past a second (the refusal itself reads nothing)
+        assert stamp - t0 < 3.0, f"config verdict after {stamp - t0:.2f} s"
         for text in expected:
             assert text in line
         assert "using the default settings" in line

@@ -245,3 +245,37 @@ def test_icon_on_swaybar_waits_without_a_bar_and_comes_back_with_it(sway, tmp_pa
         assert "already exported" not in log, log  # the first indicator let go of its path
     finally:
         app.stop()
+
+
+def mako_notifications(env: dict[str, str]) -> list[dict]:
+    """What mako shows now, as `makoctl list` prints it (D-Bus JSON, unwrapped)."""
+    import json
+    res = subprocess.run(["makoctl", "list"], env=env, capture_output=True, text=True,
+                         timeout=10, check=True)
+    return [{key: value["data"] for key, value in note.items()}
+            for note in json.loads(res.stdout)["data"][0]]
+
+
+def test_mako_shows_the_reminder_and_its_snooze_button_works(mako, tmp_path):
+    """A Wayland notification server: the reminder on mako with its buttons, and Snooze
+    invoked the way mako's own bindings do (`makoctl invoke`), straight from the notification."""
+    import json
+    env = {k: v for k, v in mako.items() if not k.startswith("MOVEBREAK_TEST")}
+    app = DesktopApp(env, tmp_path, '[reminders.move]\ninterval = "10m"\n',
+                     MOVEBREAK_IDLE="none")
+    try:
+        app.wait_status(lambda s: s["notifier"] == "dbus", "the app to use D-Bus notifications",
+                        15)
+        app.cli("break", "stretch")
+        [note] = wait_for(lambda: mako_notifications(mako), 5, "the reminder on mako")
+        assert note["summary"] == "Stretch break" and note["app-name"] == "movebreak"
+        assert {"done", "snooze", "skip", "start"} <= set(note["actions"])
+        assert note["actions"]["snooze"] == "Snooze 10 min"
+        subprocess.run(["makoctl", "invoke", "-n", str(note["id"]), "snooze"], env=mako,
+                       check=True, capture_output=True, timeout=10)
+        st = app.wait_status(lambda s: s["kinds"]["stretch"]["snoozed"], "snoozed on mako")
+        assert st["pending"] is None
+        events = json.loads(app.cli("history", "--json"))["events"]
+        assert ("snoozed", "stretch") in [(e["type"], e["kind"]) for e in events]
+    finally:
+        app.stop()
