@@ -42,7 +42,7 @@ def window(desktop, tmp_path):
 
 
 def test_routine_runs_to_the_end_and_the_checkin_click_is_recorded(window):
-    w = window("--exercise", "glutes", "--hold-seconds", "0.5")
+    w = window("--exercise", "glutes", "--hold-seconds", "1")
     st = w.wait(lambda s: s["view"] == "checkin", 20, "the check-in view")
     assert st["routine_recorded"]["complete"] is True
     # the routine event is in the file before any check-in
@@ -63,7 +63,7 @@ def test_routine_runs_to_the_end_and_the_checkin_click_is_recorded(window):
 
 
 def test_whole_rotation_without_exercise_and_keyboard_checkin(window):
-    w = window("--hold-seconds", "0.2")
+    w = window("--hold-seconds", "0.3")
     seen: set[str] = set()
 
     def collect(s: dict) -> bool:
@@ -77,7 +77,7 @@ def test_whole_rotation_without_exercise_and_keyboard_checkin(window):
     assert routine["detail"]["exercises"] == [e.id for e in plan(STRETCHES)]
     # held stretches once each side, the two moving ones one block each
     assert routine["detail"]["steps_total"] == 4 * 2 + 2
-    assert (routine["detail"]["hold_s"], routine["detail"]["rounds"]) == (0.2, 1)
+    assert (routine["detail"]["hold_s"], routine["detail"]["rounds"]) == (0.3, 1)
     assert len(seen) >= 4  # the window really showed the exercises one after another
     w.key("4")
     assert w.exit_code() == 0
@@ -225,7 +225,7 @@ def test_moving_exercise_shows_directions_not_a_hold(window):
 
 
 def test_once_more_runs_the_routine_again_and_records_it_again(window):
-    w = window("--exercise", "glutes", "--hold-seconds", "0.4")
+    w = window("--exercise", "glutes", "--hold-seconds", "0.6")
     st = w.wait(lambda s: s["view"] == "checkin" and s["buttons"].get("once_more"), 20,
                 "the check-in view with Once more")
     w.click(st["buttons"]["once_more"])
