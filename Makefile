@@ -34,10 +34,15 @@ run: apt-run $(STAMP)
 # failed test runs again (up to twice) before it counts: on a busy machine a real window can
 # miss its focus or a deadline; pytest lists every rerun in its summary.
 # compileall first: the tests start hundreds of `python -m movebreak` processes, which would
-# each compile the package again where PYTHONDONTWRITEBYTECODE is set.
+# each compile the package again where PYTHONDONTWRITEBYTECODE is set. Likewise pytest's
+# assertion rewriting of the test files (about 3 s of CPU per worker): pytest may keep what it
+# rewrote (`env -u PYTHONDONTWRITEBYTECODE`), and one collection writes it before the workers
+# start, so the three of them load it instead of each rewriting every test file again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -p no:cacheprovider
 test: apt-run apt-test $(STAMP)
 	$(PY) -m compileall -q movebreak
-	$(PY) -m pytest -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder --reruns 2 -r fER
+	$(PYTEST) --collect-only -q >/dev/null
+	$(PYTEST) -n 3 --dist loadfile --no-loadscope-reorder --reruns 2 -r fER
 
 bench: apt-run apt-test apt-bench $(STAMP)
 	$(PY) scripts/bench.py
