@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from tk_window import new_windows, windows_titled
 
 from movebreak.adapters import storage
 from movebreak.ui.common import FOOT_TEXT
@@ -107,12 +108,11 @@ class Window:
         self.debug = app.dir / "settings-ui.json"
         self.debug.unlink(missing_ok=True)
         env = dict(app.env, MOVEBREAK_UI_DEBUG_FILE=str(self.debug), **(extra_env or {}))
+        before = windows_titled(app.desktop, TITLE)  # the last test's may still be closing
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "movebreak.ui.settings", "--config", str(app.config)],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        found = app.desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                                 f"^{TITLE}$"], timeout=30)
-        self.wid = found.stdout.split()[0]
+        self.wid = new_windows(app.desktop, TITLE, before, self.proc)[0]
         wait_for(lambda: self.state()["window"][2] > 100, 10, "the window to be laid out")
 
     def state(self) -> dict:

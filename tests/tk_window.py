@@ -9,9 +9,34 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from movebreak.adapters.history import History
+
+
+def windows_titled(desktop, title: str) -> list[str]:
+    """The visible windows titled exactly `title` now; [] when there are none, and also when a
+    window closing meanwhile breaks xdotool's walk of the window tree (BadWindow)."""
+    res = desktop.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
+                      check=False)
+    return res.stdout.split() if res.returncode == 0 else []
+
+
+def new_windows(desktop, title: str, before: list[str], proc: subprocess.Popen,
+                timeout: float = 30.0) -> list[str]:
+    """The windows titled `title` that were not there `before` `proc` started (a window of
+    the same title from an earlier test may still be closing), once there is one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fresh = [w for w in windows_titled(desktop, title) if w not in before]
+        if fresh:
+            return fresh
+        if proc.poll() is not None:
+            raise AssertionError(f"{title}: exited ({proc.returncode}) before its window "
+                                 "appeared")
+        assert time.monotonic() < deadline, f"no new window titled {title!r}"
+        time.sleep(0.05)
 
 
 class TkWindow:
@@ -26,19 +51,14 @@ class TkWindow:
         self.debug = tmp_path / f"{module.rsplit('.', 1)[-1]}-state.json"
         env = dict(desktop.env, MOVEBREAK_DATA_DIR=str(self.data_dir),
                    MOVEBREAK_UI_DEBUG_FILE=str(self.debug), MOVEBREAK_UI_THEME="light")
+        before = windows_titled(desktop, title)
         self.proc = subprocess.Popen([sys.executable, "-m", module,
                                       "--config", str(tmp_path / "config.toml"), *args],
                                      env=env, stderr=subprocess.PIPE, text=True)
-        self.wid = self._find()
-
-    def _find(self) -> str:
         try:
-            out = self.desktop.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                                    f"^{self.title}$"], timeout=20).stdout.split()
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"no window titled {self.title!r}: {self.stderr()}") from None
-        assert out, f"xdotool found no window titled {self.title!r}"
-        return out[-1]
+            self.wid = new_windows(desktop, title, before, self.proc)[-1]
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {self.stderr()}") from None
 
     def stderr(self) -> str:
         if self.proc.poll() is None:
