@@ -236,6 +236,8 @@ def test_icon_on_swaybar_waits_without_a_bar_and_comes_back_with_it(sway, tmp_pa
         st = app.wait_status(lambda s: not s["tray"], "status: no tray", 5)
         assert "waiting for a StatusNotifier host" in st["tray_problem"]
         assert app.proc.poll() is None
+        doctor = app.cli("doctor")  # what to do about it, for a sway user
+        assert "protocol: none right now" in doctor and "tray_output none" in doctor
         # ... and comes back with `swaymsg reload`: so does the icon
         swaymsg(sway, "reload")
         app.wait_status(lambda s: s["tray"], "the icon back on swaybar", 10)

@@ -277,7 +277,8 @@ def tray_report() -> dict[str, Any]:
         else:
             report["advice"] = _(
                 "no system tray on this desktop yet: add one to your panel (Xfce: Status Tray "
-                "plugin; KDE: System Tray; LXQt: Status Notifier). movebreak shows its icon as "
+                "plugin; KDE: System Tray; LXQt: Status Notifier; sway: swaybar shows one "
+                "unless its bar block says `tray_output none`). movebreak shows its icon as "
                 "soon as one appears; notifications and the CLI work meanwhile.")
     return report
 
