@@ -13,7 +13,7 @@ APT_TEST := xvfb dbus dbus-x11 dunst libnotify-bin xdotool imagemagick trayer x1
             xfce4-panel xfce4-notifyd xfconf \
             gnome-shell gnome-shell-extension-appindicator gjs dconf-service libglib2.0-bin \
             pulseaudio pulseaudio-utils sox libcanberra-pulse sway foot \
-            mako-notifier jq
+            mako-notifier jq grim
 # What the tray (pystray gtk backend via PyGObject), the Tk windows and the reminder sound
 # (GSound through PyGObject, the freedesktop sound theme) need.
 APT_RUN  := python3-venv python3-dev python3-tk pkg-config libgirepository1.0-dev \

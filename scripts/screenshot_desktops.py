@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """README screenshots from real desktops: GNOME Shell 43 (headless Wayland, AppIndicator
-extension) and Xfce (xfce4-panel, xfce4-notifyd under Xvfb), with the real app.
+extension), Xfce (xfce4-panel, xfce4-notifyd under Xvfb) and sway (headless Wayland, swaybar,
+mako), with the real app.
 
-    .venv/bin/python scripts/screenshot_desktops.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshot_desktops.py [--out docs/screenshots] [--only sway]
 
 Writes gnome-menu.png (the top bar with the icon and its menu open), gnome-notification.png
-(a reminder banner with its buttons), xfce-menu.png and xfce-notification.png. GNOME's
+(a reminder banner with its buttons), xfce-menu.png, xfce-notification.png and sway.png
+(swaybar with the icon in its tray, and a reminder on mako; taken with grim). GNOME's
 screenshot comes from the shell's own Screenshot D-Bus API, which the test rig unlocks by
 switching the shell to unsafe mode (tests/gnome_rig.py).
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from desktop_rig import DesktopRig  # noqa: E402
 from gnome_rig import GnomeRig  # noqa: E402
+from sway_rig import SwayRig, mako_notifications  # noqa: E402
 from xfce_rig import XfceRig  # noqa: E402
 
 CONFIG = '[reminders.move]\ninterval = "25m"\n[reminders.posture]\ninterval = "20m"\n'
@@ -116,15 +119,40 @@ def xfce(out: Path, tmp: Path) -> None:
         rig.stop()
 
 
+def sway(out: Path, tmp: Path) -> None:
+    rig = SwayRig(1024, 600).start()
+    try:
+        rig.start_mako()
+        proc, env = start_app(rig.env, tmp / "sway")
+        try:
+            cli(env, "break", "stretch")
+            DesktopRig.wait_for(lambda: mako_notifications(rig.env), 5, "the notification")
+            time.sleep(0.8)  # mako draws it
+            full = tmp / "sway-full.png"
+            subprocess.run(["grim", str(full)], env=rig.env, check=True, timeout=20)
+            crop(full, out / "sway.png", (1024 - 560, 0, 1024, 180))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        rig.stop()
+
+
+DESKTOPS = {"xfce": xfce, "gnome": gnome, "sway": sway}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", choices=sorted(DESKTOPS), action="append",
+                        help="only this desktop (repeatable; default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    chosen = args.only or list(DESKTOPS)
     with tempfile.TemporaryDirectory() as tmp:
-        xfce(args.out, Path(tmp))
-        gnome(args.out, Path(tmp))
-    print(f"wrote GNOME and Xfce screenshots to {args.out}")
+        for name in chosen:
+            DESKTOPS[name](args.out, Path(tmp))
+    print(f"wrote the {', '.join(chosen)} screenshots to {args.out}")
     return 0
 
 

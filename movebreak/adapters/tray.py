@@ -13,6 +13,9 @@ Rules:
   GtkStatusIcon can never be embedded (GTK only logs criticals): there the tray waits, with no
   icon, until a StatusNotifier watcher appears (swaybar, the GNOME extension, Plasma), and
   goes back to waiting when it leaves.
+- A StatusNotifierItem names its icon: a shipped PNG by name in its icon theme path
+  (IconThemePath + IconName), not the temporary file pystray writes, whose path hosts that
+  look icons up by name (swaybar) cannot show.
 - "Shown" means really there, and is reported to the app on every change: for XEmbed the icon
   is embedded (GtkStatusIcon's `embedded`); for StatusNotifierItem our item is listed in the
   watcher's `RegisteredStatusNotifierItems`.
@@ -648,10 +651,12 @@ class Tray:
             label.set_markup(f"<b>{GLib.markup_escape_text(self._fresh_head())}</b>")
 
     def _gtk_after_update(self, title: str | None) -> bool:
-        """GLib loop (main thread): set the title, destroy the menus pystray replaced."""
+        """GLib loop (main thread): set the title, name the indicator's icon, destroy the
+        menus pystray replaced."""
         status_icon = getattr(self._icon, "_status_icon", None)
         if title is not None and status_icon is not None:
             status_icon.set_title(title)  # pystray skips the title it was constructed with
+        self._name_indicator_icon()
         current = getattr(self._icon, "_menu_handle", None)
         keep = []
         for menu in self._menus:
@@ -663,6 +668,21 @@ class Tray:
                 menu.destroy()
         self._menus[:] = keep
         return False
+
+    def _name_indicator_icon(self) -> None:
+        """GLib loop (main thread), appindicator: give the item its icon as a shipped PNG by
+        name (IconThemePath + IconName), after pystray set it as the path of a temporary
+        file. Hosts that look icons up by name only (swaybar) show a missing-image icon for
+        a path; GNOME's extension, Plasma and Xfce take a name in a theme path as well."""
+        indicator = getattr(self._icon, "_appindicator", None)
+        if indicator is None:
+            return
+        from movebreak.adapters.icons import icon_path
+        path = icon_path(self._view.state, ICON_SIZE)
+        if path is None:  # no shipped PNGs: pystray's file stays
+            return
+        indicator.set_icon_theme_path(str(path.parent))
+        indicator.set_icon_full(path.stem, "movebreak")
 
     # -------------------------------------------------------------- the menu
     def _items(self):
