@@ -342,6 +342,7 @@ class Tray:
         self._bus: Any = None  # Gio.DBusConnection (watching mode)
         self._watcher_owner: str | None = None
         self._sni_signal: int | None = None
+        self._icon_dir: str | None = None  # "" when there is none (see indicator_icon_dir)
         if watch is None:
             if _selected is None and tray_unavailable_reason() is not None:
                 raise RuntimeError("no tray available; call tray_unavailable_reason() first")
@@ -670,19 +671,19 @@ class Tray:
         return False
 
     def _name_indicator_icon(self) -> None:
-        """GLib loop (main thread), appindicator: give the item its icon as a shipped PNG by
-        name (IconThemePath + IconName), after pystray set it as the path of a temporary
-        file. Hosts that look icons up by name only (swaybar) show a missing-image icon for
-        a path; GNOME's extension, Plasma and Xfce take a name in a theme path as well."""
+        """GLib loop (main thread), appindicator: give the item its icon as a PNG by name in
+        its icon theme path (IconThemePath + IconName), after pystray set it as the path of a
+        temporary file. Hosts that look icons up by name only (swaybar) show a missing-image
+        icon for a path; GNOME's extension, Plasma and Xfce take a name in a theme path too."""
         indicator = getattr(self._icon, "_appindicator", None)
         if indicator is None:
             return
-        from movebreak.adapters.icons import icon_path
-        path = icon_path(self._view.state, ICON_SIZE)
-        if path is None:  # no shipped PNGs: pystray's file stays
+        if self._icon_dir is None:
+            self._icon_dir = indicator_icon_dir()
+        if not self._icon_dir:  # no icons to name: pystray's file stays
             return
-        indicator.set_icon_theme_path(str(path.parent))
-        indicator.set_icon_full(path.stem, "movebreak")
+        indicator.set_icon_theme_path(self._icon_dir)
+        indicator.set_icon_full(f"movebreak-{self._view.state}", "movebreak")
 
     # -------------------------------------------------------------- the menu
     def _items(self):
@@ -770,6 +771,36 @@ def menu_entries(v: _View) -> list[MenuEntry]:
 def _gio_flags_none() -> Any:
     from gi.repository import Gio
     return Gio.DBusSignalFlags.NONE
+
+
+def indicator_icon_dir() -> str:
+    """A folder with the icon of each state as movebreak-<state>.png, for a StatusNotifier
+    host to read by name; "" if there is none. The shipped PNGs are copied to the session's
+    runtime folder ($XDG_RUNTIME_DIR, which the tray host shares with us), because the host
+    may not be able to read where movebreak is installed (a sandboxed bar, a private venv).
+    Without a runtime folder the icon stays pystray's file (GNOME, Plasma and Xfce show it).
+    GLib loop, once per tray."""
+    import shutil
+    from pathlib import Path
+
+    from movebreak.adapters.icons import STATES, icon_path
+    sources = {state: icon_path(state, ICON_SIZE) for state in STATES}
+    if any(path is None for path in sources.values()):
+        return ""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        folder = Path(runtime) / "movebreak-icons"
+        try:
+            folder.mkdir(exist_ok=True)
+            folder.chmod(0o755)
+            for state, path in sources.items():
+                target = folder / f"movebreak-{state}.png"
+                shutil.copyfile(path, target)
+                target.chmod(0o644)
+            return str(folder)
+        except OSError as e:
+            log.info("tray icons not copied to %s (%s)", folder, e)
+    return ""
 
 
 def _tracking_subclass(icon_class: type, on_built: Callable[[Any], None]) -> type:
