@@ -6,11 +6,13 @@
   PropertiesChanged). Names, paths and signatures are logind's (org.freedesktop.login1(5)).
 - a screen saver on the session bus: owns `org.freedesktop.ScreenSaver` (or
   `org.gnome.ScreenSaver`), `GetActive() -> b` and `ActiveChanged(b)`.
+- KDE Plasma's notification server (`PlasmaStandIn`): owns `org.freedesktop.Notifications`,
+  names itself "Plasma" and has the `Inhibited` property (with PropertiesChanged).
 
 They own the real names and emit the real signal signatures, so the app's watchers cannot tell
 them from the real services; what they do not imitate is the policy (they emit whatever the
-test asks for, whenever it asks). They run on their own asyncio loop thread; `emit_*` wait
-until the signal is on the wire.
+test asks for, whenever it asks). They run on their own asyncio loop thread (`_OnItsLoop`);
+`emit_*` and `set_inhibited` wait until the signal is on the wire.
 
 No `from __future__ import annotations` here: dbus-fast reads the D-Bus signatures from the
 annotations.
@@ -78,23 +80,20 @@ class _ScreenSaver(ServiceInterface):
         return active
 
 
-class StandIns:
-    """logind on `system_address` and a screen saver named `screensaver` on
-    `session_address`. Use as a context manager."""
+class _OnItsLoop:
+    """Services on their own asyncio loop thread, on the buses `_start` connects (appended to
+    `_buses`). Use as a context manager; `_emit(fn)` runs `fn` on the loop and returns once
+    what it sent reached the bus daemon."""
 
-    def __init__(self, session_address: str, system_address: str,
-                 screensaver: str = "org.freedesktop.ScreenSaver") -> None:
-        self._addresses = {"session": session_address, "system": system_address}
-        self._saver_name = screensaver
+    _thread_name = "test-stand-ins"
+
+    def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="test-stand-ins",
+        self._thread = threading.Thread(target=self._loop.run_forever, name=self._thread_name,
                                         daemon=True)
-        self.manager = _Manager()
-        self.session = _Session()
-        self.saver = _ScreenSaver(screensaver)
         self._buses: list[MessageBus] = []
 
-    def __enter__(self) -> "StandIns":
+    def __enter__(self):
         self._thread.start()
         self._run(self._start())
         return self
@@ -112,6 +111,33 @@ class StandIns:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _start(self) -> None:
+        raise NotImplementedError
+
+    def _emit(self, fn) -> None:
+        self._run(self._emit_async(fn))
+
+    async def _emit_async(self, fn) -> None:
+        fn()
+        for bus in self._buses:  # a round trip after the signal: it reached the bus daemon
+            await bus.call(Message(destination="org.freedesktop.DBus",
+                                   path="/org/freedesktop/DBus",
+                                   interface="org.freedesktop.DBus", member="GetId"))
+
+
+class StandIns(_OnItsLoop):
+    """logind on `system_address` and a screen saver named `screensaver` on
+    `session_address`. Use as a context manager."""
+
+    def __init__(self, session_address: str, system_address: str,
+                 screensaver: str = "org.freedesktop.ScreenSaver") -> None:
+        super().__init__()
+        self._addresses = {"session": session_address, "system": system_address}
+        self._saver_name = screensaver
+        self.manager = _Manager()
+        self.session = _Session()
+        self.saver = _ScreenSaver(screensaver)
+
+    async def _start(self) -> None:
         system = await MessageBus(bus_address=self._addresses["system"],
                                   bus_type=BusType.SYSTEM).connect()
         system.export("/org/freedesktop/login1", self.manager)
@@ -127,7 +153,7 @@ class StandIns:
     # ---- what the test makes happen ------------------------------------------------------
     def emit_sleep(self, going: bool) -> None:
         """logind's PrepareForSleep(going)."""
-        self._run(self._emit(lambda: self.manager.PrepareForSleep(going)))
+        self._emit(lambda: self.manager.PrepareForSleep(going))
 
     def emit_lock(self, locked: bool) -> None:
         """The session's Lock() / Unlock() signal, then LockedHint changing (as logind and
@@ -136,21 +162,14 @@ class StandIns:
             (self.session.Lock if locked else self.session.Unlock)()
             self.session.locked_hint = locked
             self.session.emit_properties_changed({"LockedHint": locked})
-        self._run(self._emit(both))
+        self._emit(both)
 
     def emit_screensaver(self, active: bool) -> None:
         """The screen saver's ActiveChanged(active)."""
         def change() -> None:
             self.saver.active = active
             self.saver.ActiveChanged(active)
-        self._run(self._emit(change))
-
-    async def _emit(self, fn) -> None:
-        fn()
-        for bus in self._buses:  # a round trip after the signal: it reached the bus daemon
-            await bus.call(Message(destination="org.freedesktop.DBus",
-                                   path="/org/freedesktop/DBus",
-                                   interface="org.freedesktop.DBus", member="GetId"))
+        self._emit(change)
 
 
 class _PlasmaNotifications(ServiceInterface):
@@ -175,46 +194,26 @@ class _PlasmaNotifications(ServiceInterface):
         return self.inhibited
 
 
-class PlasmaStandIn:
+class PlasmaStandIn(_OnItsLoop):
     """Plasma's notification server on the bus at `address`. Use as a context manager;
     `set_inhibited(on)` flips the switch and waits until the change is on the wire."""
 
+    _thread_name = "test-plasma"
+
     def __init__(self, address: str) -> None:
+        super().__init__()
         self._address = address
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="test-plasma",
-                                        daemon=True)
         self.server = _PlasmaNotifications()
-        self._bus: MessageBus | None = None
-
-    def __enter__(self) -> "PlasmaStandIn":
-        self._thread.start()
-        self._run(self._start())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            if self._bus is not None:
-                self._bus.disconnect()
-        self._run(stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-
-    def _run(self, coro, timeout: float = 5.0):
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _start(self) -> None:
-        self._bus = await MessageBus(bus_address=self._address).connect()
-        self._bus.export("/org/freedesktop/Notifications", self.server)
-        reply = await self._bus.request_name("org.freedesktop.Notifications")
+        bus = await MessageBus(bus_address=self._address).connect()
+        bus.export("/org/freedesktop/Notifications", self.server)
+        reply = await bus.request_name("org.freedesktop.Notifications")
         assert reply == RequestNameReply.PRIMARY_OWNER, reply
+        self._buses.append(bus)
 
     def set_inhibited(self, on: bool) -> None:
-        async def change() -> None:
+        def change() -> None:
             self.server.inhibited = on
             self.server.emit_properties_changed({"Inhibited": on})
-            await self._bus.call(Message(destination="org.freedesktop.DBus",
-                                         path="/org/freedesktop/DBus",
-                                         interface="org.freedesktop.DBus", member="GetId"))
-        self._run(change())
+        self._emit(change)

@@ -19,10 +19,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
+from desktop_rig import DesktopRig
+
 NOBODY = 65534
+wait_for = DesktopRig.wait_for
 NOTIFICATIONS = "org.freedesktop.Notifications"
 
 SWAY_CONFIG = """output HEADLESS-1 resolution {width}x{height}
@@ -46,17 +48,6 @@ BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configur
   </policy>
 </busconfig>
 """
-
-
-def wait_for(fn, timeout: float, what: str):
-    """Poll `fn` until it returns something true; AssertionError naming `what` on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def as_nobody() -> list[str]:
@@ -153,7 +144,7 @@ class SwayRig:
         self._mako = self._spawn(["mako"], self.env)
         try:
             wait_for(lambda: self.bus_has(NOTIFICATIONS), 10, "mako on the bus")
-        except AssertionError as exc:
+        except TimeoutError as exc:
             raise AssertionError(f"{exc}; the rig's log ends:\n{self.log()[-3000:]}") from None
 
     def stop_mako(self) -> None:

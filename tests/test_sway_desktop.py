@@ -21,6 +21,7 @@ import pytest
 from desktop_app import DesktopApp
 from PIL import Image
 from sway_rig import SwayRig, mako_notifications, wait_for
+from test_tray_desktop import teal_pixels
 
 from movebreak.adapters.holds.bus import HoldBus
 from movebreak.adapters.holds.dnd import DoNotDisturb
@@ -61,7 +62,7 @@ def test_sway_full_screen_window_is_seen(rig, monkeypatch):
     try:
         wait_for(lambda: '"app_id": "foot"' in rig.swaymsg("-t", "get_tree"), 10,
                  "the foot window")
-    except AssertionError as exc:  # what sway and foot said is the only clue in a CI log
+    except TimeoutError as exc:  # what sway and foot said is the only clue in a CI log
         raise AssertionError(f"{exc}; the rig's log ends:\n{rig.log()[-3000:]}") from None
     assert source.poll() == {"fullscreen": False}
     rig.swaymsg("fullscreen", "enable")
@@ -112,9 +113,7 @@ def tray_teal(rig, tmp_path) -> int:
     subprocess.run(["grim", "-g", f"{width - 40},0 40x24", str(shot)], env=rig.env,
                    check=True, capture_output=True, timeout=10)
     with Image.open(shot) as img:
-        data = img.convert("RGB").tobytes()
-    return sum(1 for r, g, b in zip(data[0::3], data[1::3], data[2::3])
-               if g - r > 60 and b - r > 50)
+        return teal_pixels(img)
 
 
 def test_icon_on_swaybar_waits_without_a_bar_and_comes_back_with_it(rig, tmp_path):

@@ -464,8 +464,11 @@ class Tray:
         """GLib loop: no StatusNotifier watcher (any more): an XEmbed icon waits for a tray;
         on Wayland, where nothing can embed one, no icon waits for the next watcher."""
         self._watcher_owner = None
-        if "gtk" in self._watch or xembed_display():
-            self._use("gtk" if "gtk" in self._watch else "appindicator")
+        if "gtk" in self._watch:
+            self._use("gtk")
+            return False
+        if xembed_display():  # appindicator forced: libappindicator falls back to XEmbed
+            self._use("appindicator")
             return False
         self._drop_icon()
         self.backend = "appindicator"
